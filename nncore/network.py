@@ -1,0 +1,157 @@
+"""The tutorial's trainable network, ``NeuralNetwork(x, y)``, on the compiled core."""
+import numpy as np
+
+from nncore._stack import DenseStack
+from nncore._validation import (
+    as_float_array, check_assignment, check_dtype, check_learning_rate,
+    check_positive_int, check_same_samples,
+)
+
+
+class NeuralNetwork:
+    """Two sigmoid layers without biases, trained by gradient descent on the
+    sum of squared errors: the tutorial's network.
+
+    ``weights1`` is drawn with ``np.random.rand(n_features, hidden)`` and then
+    ``weights2`` with ``np.random.rand(hidden, n_outputs)``, so the same
+    ``np.random.seed`` gives the reference's starting weights.
+
+    Parameters
+    ----------
+    x : array_like, shape (n_samples, n_features)
+    y : array_like, shape (n_samples, n_outputs)
+        Targets; the tutorial has one output column.
+    hidden : int, default 4
+        Width of the hidden layer.
+    learning_rate : float, default 1.0
+        Step size of gradient descent; 1.0 is the tutorial's.
+    dtype : {numpy.float64, numpy.float32}, default numpy.float64
+
+    Attributes
+    ----------
+    input, y, weights1, weights2, output : ndarray
+        As in the tutorial. ``layer1`` exists after the first ``feedforward()``.
+        They are updated in place; assigning one copies the new values in
+        after checking shape and values. Copy ``output`` to keep a snapshot.
+    """
+
+    def __init__(self, x, y, hidden=4, learning_rate=1.0, dtype=np.float64):
+        dtype = check_dtype(dtype)
+        x = as_float_array("x", x, dtype, ndim=2)
+        y = as_float_array("y", y, dtype, ndim=2)
+        check_same_samples("x", x, "y", y)
+        hidden = check_positive_int("hidden", hidden)
+        n_samples, n_features = x.shape
+        self._stack = DenseStack((n_features, hidden, y.shape[1]), (False, False),
+                                 ("sigmoid", "sigmoid"), n_samples, dtype)
+        self._stack.learning_rate = check_learning_rate(learning_rate)
+        self._weights1 = self._stack.weights(0)
+        self._weights2 = self._stack.weights(1)
+        self._layer1 = self._stack.outputs(0)
+        self._output = self._stack.outputs(1)
+        self._weights1[...] = np.random.rand(n_features, hidden)
+        self._weights2[...] = np.random.rand(hidden, y.shape[1])
+        self._stack.bind(x, y)
+        self._forward_done = False
+
+    def feedforward(self):
+        """Compute ``layer1`` and ``output`` from ``input``."""
+        self._stack.forward()
+        self._forward_done = True
+
+    def backprop(self):
+        """One gradient-descent step on ``weights1`` and ``weights2``, using the
+        ``layer1`` and ``output`` of the last ``feedforward()``.
+
+        Raises
+        ------
+        RuntimeError
+            If ``feedforward()`` has not run yet.
+        ValueError
+            If the loss is not finite (the weights are then left unchanged).
+        """
+        if not self._forward_done:
+            raise RuntimeError("backprop(): call feedforward() first; it computes the outputs backprop() uses")
+        self._stack.step()
+
+    def train(self, epochs, record_loss=False):
+        """Run ``epochs`` x (``feedforward()`` + ``backprop()``) in compiled code.
+
+        The result is bit for bit that of the Python loop. The GIL is released;
+        Ctrl-C stops the loop after a whole step.
+
+        Parameters
+        ----------
+        epochs : int
+            Number of steps, >= 0.
+        record_loss : bool, default False
+            Also return the sum of squared errors before each step.
+
+        Returns
+        -------
+        ndarray of shape (epochs,) or None
+        """
+        epochs = check_positive_int("epochs", epochs, minimum=0)
+        try:
+            return self._stack.train(epochs, bool(record_loss))
+        finally:
+            self._forward_done = self._forward_done or self._stack.epochs_done > 0
+
+    @property
+    def loss(self):
+        """Sum of squared errors at the last ``backprop()`` or ``train()`` step."""
+        return self._stack.loss
+
+    @property
+    def learning_rate(self):
+        return self._stack.learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        self._stack.learning_rate = check_learning_rate(value)
+
+    @property
+    def dtype(self):
+        return self._stack.dtype
+
+    @property
+    def input(self):
+        return self._stack.inputs
+
+    @input.setter
+    def input(self, value):
+        self._stack.inputs[...] = check_assignment("input", value, self._stack.inputs)
+
+    @property
+    def y(self):
+        return self._stack.targets
+
+    @y.setter
+    def y(self, value):
+        self._stack.targets[...] = check_assignment("y", value, self._stack.targets)
+
+    @property
+    def weights1(self):
+        return self._weights1
+
+    @weights1.setter
+    def weights1(self, value):
+        self._weights1[...] = check_assignment("weights1", value, self._weights1)
+
+    @property
+    def weights2(self):
+        return self._weights2
+
+    @weights2.setter
+    def weights2(self, value):
+        self._weights2[...] = check_assignment("weights2", value, self._weights2)
+
+    @property
+    def output(self):
+        return self._output
+
+    @property
+    def layer1(self):
+        if not self._forward_done:
+            raise AttributeError("layer1: not computed yet; call feedforward() first")
+        return self._layer1

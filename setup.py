@@ -1,0 +1,31 @@
+"""Build script: cythonize the kernels. Metadata lives in pyproject.toml."""
+import os
+
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+DEBUG = os.environ.get("NNCORE_DEBUG", "0") == "1"
+
+DIRECTIVES = {
+    "language_level": 3,
+    "boundscheck": DEBUG,
+    "wraparound": False,
+    "initializedcheck": DEBUG,
+    "cdivision": True,
+}
+
+# -ffp-contract=off: every CPU and every dispatch target rounds the same way,
+# so results are bitwise reproducible. No -ffast-math and no -march=native.
+COMPILE_ARGS = ["-O3", "-ffp-contract=off"] + (["-O0", "-g"] if DEBUG else [])
+
+extensions = [
+    Extension(
+        f"nncore.{name}",
+        [f"nncore/{name}.pyx"],
+        include_dirs=["nncore"],
+        extra_compile_args=COMPILE_ARGS,
+    )
+    for name in ("_kernels", "_kernel_views", "_stack")
+]
+
+setup(ext_modules=cythonize(extensions, compiler_directives=DIRECTIVES))
