@@ -128,9 +128,10 @@ cdef void sigmoid_backward(const floating* grad_outputs, const floating* outputs
     """D := G * (S * (1 - S)), element-wise; G and D may alias."""
     cdef Py_ssize_t i
     cdef floating s
+    cdef floating one = 1  # typed, so float32 math stays in float32
     for i in range(size):
         s = outputs[i]
-        delta[i] = grad_outputs[i] * (s * (1 - s))
+        delta[i] = grad_outputs[i] * (s * (one - s))
 
 
 cdef double sse_backward(const floating* outputs, const floating* targets,
@@ -138,11 +139,12 @@ cdef double sse_backward(const floating* outputs, const floating* targets,
     """G := 2 * (S - Y); returns sum((Y - S)**2), accumulated in double."""
     cdef Py_ssize_t i
     cdef floating error
+    cdef floating minus_two = -2
     cdef double loss = 0
     for i in range(size):
         error = targets[i] - outputs[i]
         loss += <double> error * error
-        grad_outputs[i] = -2 * error
+        grad_outputs[i] = minus_two * error
     return loss
 
 

@@ -116,19 +116,4 @@ static void nncore_sigmoid_f32(const float *z, float *out, ptrdiff_t n)
     NNCORE_SIGMOID_BODY(float, -86.0f, 89.0f, nncore_exp_f32, 1.0f)
 }
 
-/* exp over an array, inputs inside the domains above; used by the tests. */
-NNCORE_DISPATCH
-static void nncore_exp_array_f64(const double *t, double *out, ptrdiff_t n)
-{
-    for (ptrdiff_t i = 0; i < n; i++)
-        out[i] = nncore_exp_f64(t[i]);
-}
-
-NNCORE_DISPATCH
-static void nncore_exp_array_f32(const float *t, float *out, ptrdiff_t n)
-{
-    for (ptrdiff_t i = 0; i < n; i++)
-        out[i] = nncore_exp_f32(t[i]);
-}
-
 #endif

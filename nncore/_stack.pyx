@@ -268,6 +268,23 @@ cdef class DenseStack:
                               <double*> self.inputs_ptr, <double*> self.params_ptr,
                               <double*> self.work_ptr)
 
+    def backward(self):
+        """Loss at the last forward() and its gradient in ``grads``; no update."""
+        cdef double loss
+        with nogil:
+            if self.single:
+                loss = stack_backward(self.layers, self.n_layers, self.n_samples,
+                                      <float*> self.inputs_ptr, <float*> self.targets_ptr,
+                                      <float*> self.params_ptr, <float*> self.grads_ptr,
+                                      <float*> self.work_ptr)
+            else:
+                loss = stack_backward(self.layers, self.n_layers, self.n_samples,
+                                      <double*> self.inputs_ptr, <double*> self.targets_ptr,
+                                      <double*> self.params_ptr, <double*> self.grads_ptr,
+                                      <double*> self.work_ptr)
+        self.loss = loss
+        return loss
+
     def step(self):
         """Gradients of the loss at the last forward(), then one SGD step.
 

@@ -19,8 +19,8 @@ Where this module departs from the printed text, and why:
    So the formula is stable for any finite input without changing any
    value it returns.
 6. The functions named like the compiled kernels (``dense_forward``,
-   ``sigmoid_forward``, ``sigmoid_backward``, ``sse_backward``,
-   ``sgd_update``) are additions: each is one step of the tutorial's
+   ``dense_backward_*``, ``sigmoid_forward``, ``sigmoid_backward``,
+   ``sse_backward``, ``sgd_update``) are additions: each is one step of the tutorial's
    methods, so the kernels can be checked one by one. The classes keep the
    text's own one-liners; a test checks that the steps compose to them.
 """
@@ -30,6 +30,9 @@ __all__ = [
     "sigmoid",
     "sigmoid_derivative",
     "dense_forward",
+    "dense_backward_input",
+    "dense_backward_weights",
+    "dense_backward_bias",
     "sigmoid_forward",
     "sigmoid_backward",
     "sse_backward",
@@ -55,6 +58,21 @@ def dense_forward(inputs, weights, bias=None):
     """inputs @ weights (+ bias)."""
     total = np.dot(inputs, weights)
     return total if bias is None else total + bias
+
+
+def dense_backward_input(delta, weights):
+    """Gradient with respect to a dense layer's inputs: delta @ weights.T."""
+    return np.dot(delta, weights.T)
+
+
+def dense_backward_weights(inputs, delta):
+    """Gradient with respect to a dense layer's weights: inputs.T @ delta."""
+    return np.dot(inputs.T, delta)
+
+
+def dense_backward_bias(delta):
+    """Gradient with respect to a dense layer's bias: delta summed over samples."""
+    return delta.sum(axis=0)
 
 
 def sigmoid_forward(total):
