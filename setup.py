@@ -24,6 +24,8 @@ extensions = [
         [f"nncore/{name}.pyx"],
         include_dirs=["nncore"],
         extra_compile_args=COMPILE_ARGS,
+        # Recorded so benchmarks can report how the kernels were built.
+        define_macros=[("NNCORE_COMPILE_ARGS", '"' + " ".join(COMPILE_ARGS) + '"')],
     )
     for name in ("_kernels", "_kernel_views", "_stack")
 ]

@@ -1,15 +1,17 @@
 """Each kernel of ``_kernels`` called on NumPy arrays, one call at a time.
 
 For the tests (each kernel against its namesake in ``nncore.reference``)
-and for one-off calls such as ``Neuron.feedforward``. Shapes are checked
-here because these are reachable from Python; outputs are written in place.
+and for one-off calls such as ``Neuron.feedforward``. These are reachable
+from Python, so the public functions check that the operands share one
+dtype (TypeError) before Cython picks a specialization, and the private
+fused ones check shapes (ValueError). Outputs are written in place.
 """
 from nncore cimport _kernels as k
 from nncore._kernels cimport floating
-from nncore._validation import check_kernel_shapes
+from nncore._validation import check_kernel_dtypes, check_kernel_shapes
 
 
-def dense_forward(const floating[:, ::1] inputs, const floating[:, ::1] weights,
+def _dense_forward(const floating[:, ::1] inputs, const floating[:, ::1] weights,
                   const floating[::1] bias, floating[:, ::1] outputs, bint use_blas=False):
     """outputs := inputs @ weights (+ bias); pass bias=None for none."""
     cdef Py_ssize_t n_samples, n_in, n_out
@@ -26,7 +28,7 @@ def dense_forward(const floating[:, ::1] inputs, const floating[:, ::1] weights,
                         n_samples, n_in, n_out, use_blas)
 
 
-def dense_backward_input(const floating[:, ::1] delta, const floating[:, ::1] weights,
+def _dense_backward_input(const floating[:, ::1] delta, const floating[:, ::1] weights,
                          floating[:, ::1] grad_inputs, bint use_blas=False):
     """grad_inputs := delta @ weights.T."""
     cdef Py_ssize_t n_samples, n_in, n_out
@@ -40,7 +42,7 @@ def dense_backward_input(const floating[:, ::1] delta, const floating[:, ::1] we
                                n_samples, n_in, n_out, use_blas)
 
 
-def dense_backward_weights(const floating[:, ::1] inputs, const floating[:, ::1] delta,
+def _dense_backward_weights(const floating[:, ::1] inputs, const floating[:, ::1] delta,
                            floating[:, ::1] grad_weights, bint use_blas=False):
     """grad_weights := inputs.T @ delta."""
     cdef Py_ssize_t n_samples, n_in, n_out
@@ -54,23 +56,24 @@ def dense_backward_weights(const floating[:, ::1] inputs, const floating[:, ::1]
                                  n_samples, n_in, n_out, use_blas)
 
 
-def dense_backward_bias(const floating[:, ::1] delta, floating[::1] grad_bias):
+def _dense_backward_bias(const floating[:, ::1] delta, floating[::1] grad_bias):
     """grad_bias := delta summed over samples."""
     check_kernel_shapes("dense_backward_bias", {
         "grad_bias": ((grad_bias.shape[0],), (delta.shape[1],)),
+        "delta": ((delta.shape[0], delta.shape[1]), (delta.shape[0], delta.shape[1])),
     })
     with nogil:
         k.dense_backward_bias(&delta[0, 0], &grad_bias[0], delta.shape[0], delta.shape[1])
 
 
-def sigmoid_forward(const floating[::1] total, floating[::1] outputs):
+def _sigmoid_forward(const floating[::1] total, floating[::1] outputs):
     """outputs := sigmoid(total), element-wise over flat arrays."""
     check_kernel_shapes("sigmoid_forward", {"outputs": ((outputs.shape[0],), (total.shape[0],))})
     with nogil:
         k.sigmoid_forward(&total[0], &outputs[0], total.shape[0])
 
 
-def sigmoid_backward(const floating[::1] grad_outputs, const floating[::1] outputs,
+def _sigmoid_backward(const floating[::1] grad_outputs, const floating[::1] outputs,
                      floating[::1] delta):
     """delta := grad_outputs * outputs * (1 - outputs), element-wise."""
     check_kernel_shapes("sigmoid_backward", {
@@ -81,7 +84,7 @@ def sigmoid_backward(const floating[::1] grad_outputs, const floating[::1] outpu
         k.sigmoid_backward(&grad_outputs[0], &outputs[0], &delta[0], delta.shape[0])
 
 
-def sse_backward(const floating[::1] outputs, const floating[::1] targets,
+def _sse_backward(const floating[::1] outputs, const floating[::1] targets,
                  floating[::1] grad_outputs):
     """grad_outputs := 2 * (outputs - targets); returns the sum of squared errors."""
     cdef double loss
@@ -94,8 +97,56 @@ def sse_backward(const floating[::1] outputs, const floating[::1] targets,
     return loss
 
 
-def sgd_update(floating[::1] params, const floating[::1] grads, double learning_rate):
+def _sgd_update(floating[::1] params, const floating[::1] grads, double learning_rate):
     """params -= learning_rate * grads, in place."""
     check_kernel_shapes("sgd_update", {"grads": ((grads.shape[0],), (params.shape[0],))})
     with nogil:
         k.sgd_update(&params[0], &grads[0], <floating> learning_rate, params.shape[0])
+
+
+def dense_forward(inputs, weights, bias, outputs, use_blas=False):
+    """outputs := inputs @ weights (+ bias); pass bias=None for none."""
+    check_kernel_dtypes("dense_forward", inputs=inputs, weights=weights, bias=bias, outputs=outputs)
+    _dense_forward(inputs, weights, bias, outputs, use_blas)
+
+
+def dense_backward_input(delta, weights, grad_inputs, use_blas=False):
+    """grad_inputs := delta @ weights.T."""
+    check_kernel_dtypes("dense_backward_input", delta=delta, weights=weights, grad_inputs=grad_inputs)
+    _dense_backward_input(delta, weights, grad_inputs, use_blas)
+
+
+def dense_backward_weights(inputs, delta, grad_weights, use_blas=False):
+    """grad_weights := inputs.T @ delta."""
+    check_kernel_dtypes("dense_backward_weights", inputs=inputs, delta=delta, grad_weights=grad_weights)
+    _dense_backward_weights(inputs, delta, grad_weights, use_blas)
+
+
+def dense_backward_bias(delta, grad_bias):
+    """grad_bias := delta summed over samples."""
+    check_kernel_dtypes("dense_backward_bias", delta=delta, grad_bias=grad_bias)
+    _dense_backward_bias(delta, grad_bias)
+
+
+def sigmoid_forward(total, outputs):
+    """outputs := sigmoid(total), element-wise over flat arrays."""
+    check_kernel_dtypes("sigmoid_forward", total=total, outputs=outputs)
+    _sigmoid_forward(total, outputs)
+
+
+def sigmoid_backward(grad_outputs, outputs, delta):
+    """delta := grad_outputs * outputs * (1 - outputs), element-wise."""
+    check_kernel_dtypes("sigmoid_backward", grad_outputs=grad_outputs, outputs=outputs, delta=delta)
+    _sigmoid_backward(grad_outputs, outputs, delta)
+
+
+def sse_backward(outputs, targets, grad_outputs):
+    """grad_outputs := 2 * (outputs - targets); returns the sum of squared errors."""
+    check_kernel_dtypes("sse_backward", outputs=outputs, targets=targets, grad_outputs=grad_outputs)
+    return _sse_backward(outputs, targets, grad_outputs)
+
+
+def sgd_update(params, grads, learning_rate):
+    """params -= learning_rate * grads, in place."""
+    check_kernel_dtypes("sgd_update", params=params, grads=grads)
+    _sgd_update(params, grads, learning_rate)

@@ -7,6 +7,11 @@ validates or allocates: the caller has done both.
 """
 from scipy.linalg.cython_blas cimport dgemm, sgemm
 
+cdef extern from *:
+    const char* NNCORE_COMPILE_ARGS
+
+COMPILE_ARGS = NNCORE_COMPILE_ARGS.decode()
+
 cdef extern from "_sigmoid.h" nogil:
     void nncore_sigmoid_f64(const double* z, double* out, Py_ssize_t n)
     void nncore_sigmoid_f32(const float* z, float* out, Py_ssize_t n)

@@ -119,18 +119,19 @@ cdef Status stack_train(const Layer* layers, int n_layers, Py_ssize_t n_samples,
                         const floating* targets, floating* params, floating* grads,
                         floating* work, floating learning_rate,
                         Py_ssize_t epochs, Py_ssize_t check_every,
-                        double* losses, Py_ssize_t* epochs_done) noexcept nogil:
-    """epochs x (stack_forward + stack_step); losses[e] is the loss before step e, or NULL."""
+                        double* losses, double* loss,
+                        Py_ssize_t* epochs_done) noexcept nogil:
+    """epochs x (stack_forward + stack_step); losses[e] is the loss before step e
+    (or losses is NULL), loss the last one computed."""
     cdef Py_ssize_t epoch
-    cdef double loss
     cdef Status status
     cdef int signalled
     for epoch in range(epochs):
         stack_forward(layers, n_layers, n_samples, inputs, params, work)
         status = stack_step(layers, n_layers, n_samples, n_params, inputs, targets,
-                            params, grads, work, learning_rate, &loss)
+                            params, grads, work, learning_rate, loss)
         if losses != NULL:
-            losses[epoch] = loss
+            losses[epoch] = loss[0]
         if status != DONE:
             epochs_done[0] = epoch
             return status
@@ -316,6 +317,7 @@ cdef class DenseStack:
         """
         cdef Status status
         cdef Py_ssize_t done = 0
+        cdef double loss = self.loss
         losses = np.zeros(epochs, dtype=np.float64) if record_loss else None
         cdef double* losses_ptr = <double*> _address(losses) if record_loss and epochs > 0 else NULL
         with nogil:
@@ -324,20 +326,19 @@ cdef class DenseStack:
                                      <float*> self.inputs_ptr, <float*> self.targets_ptr,
                                      <float*> self.params_ptr, <float*> self.grads_ptr,
                                      <float*> self.work_ptr, <float> self.learning_rate,
-                                     epochs, self.check_every, losses_ptr, &done)
+                                     epochs, self.check_every, losses_ptr, &loss, &done)
             else:
                 status = stack_train(self.layers, self.n_layers, self.n_samples, self.n_params,
                                      <double*> self.inputs_ptr, <double*> self.targets_ptr,
                                      <double*> self.params_ptr, <double*> self.grads_ptr,
                                      <double*> self.work_ptr, self.learning_rate,
-                                     epochs, self.check_every, losses_ptr, &done)
+                                     epochs, self.check_every, losses_ptr, &loss, &done)
         self.epochs_done = done
-        if done > 0 and losses is not None:
-            self.loss = losses[min(done, epochs - 1)]
+        self.loss = loss
         if status == INTERRUPTED:
             raise_pending_error()
         if status == DIVERGED:
-            _raise_diverged(losses[done] if losses is not None else float("nan"), done)
+            _raise_diverged(loss, done)
         return losses
 
 

@@ -48,7 +48,8 @@ def as_float_array(name, value, dtype, ndim):
         raise ValueError(f"{name}: got shape {array.shape}, expected every dimension below 2**31")
     if array.dtype.kind == "f" and not np.isfinite(array).all():
         raise ValueError(f"{name}: contains NaN or infinity, expected finite values")
-    converted = np.array(array, dtype=dtype, order="C", copy=True)
+    with np.errstate(over="ignore"):  # reported just below, by name
+        converted = np.array(array, dtype=dtype, order="C", copy=True)
     if not np.isfinite(converted).all():
         raise ValueError(f"{name}: has values too large for {np.dtype(dtype)}, expected finite values")
     return converted
@@ -69,13 +70,15 @@ def check_length(name, array, expected, what):
         raise ValueError(f"{name}: got length {array.shape[0]}, expected {expected} ({what})")
 
 
-def check_scalar(name, value):
-    """A finite real number, returned as a Python float."""
+def check_scalar(name, value, dtype=np.float64):
+    """A real number that is finite in ``dtype``, returned as a Python float."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}: got {value!r} of type {type(value).__name__}, expected a real number")
     number = float(value)
     if not np.isfinite(number):
         raise ValueError(f"{name}: got {number}, expected a finite number")
+    if abs(number) > float(np.finfo(dtype).max):
+        raise ValueError(f"{name}: got {number}, too large for {np.dtype(dtype)}; expected a finite {np.dtype(dtype)} value")
     return number
 
 
@@ -94,9 +97,9 @@ def check_positive_int(name, value, minimum=1):
     return number
 
 
-def check_learning_rate(value):
-    """A finite, positive step size."""
-    rate = check_scalar("learning_rate", value)
+def check_learning_rate(value, dtype=np.float64):
+    """A positive step size, finite in ``dtype``."""
+    rate = check_scalar("learning_rate", value, dtype)
     if rate <= 0:
         raise ValueError(f"learning_rate: got {rate}, expected a positive number")
     return rate
@@ -127,6 +130,22 @@ def check_bound_array(name, array, shape, dtype):
             f"expected a C-contiguous {np.dtype(dtype)} array of shape {tuple(shape)}"
         )
     return array
+
+
+def check_kernel_dtypes(kernel, **operands):
+    """Every operand (None aside) is a NumPy array of one supported float dtype."""
+    first = None
+    for name, array in operands.items():
+        if array is None:
+            continue
+        if not isinstance(array, np.ndarray):
+            raise TypeError(f"{kernel}: {name} is a {type(array).__name__}, expected a numpy array")
+        if array.dtype not in SUPPORTED_DTYPES:
+            raise TypeError(f"{kernel}: {name} has dtype {array.dtype}, expected float32 or float64")
+        if first is None:
+            first = (name, array.dtype)
+        elif array.dtype != first[1]:
+            raise TypeError(f"{kernel}: {name} has dtype {array.dtype}, expected {first[1]} like {first[0]}")
 
 
 def check_kernel_shapes(kernel, shapes):

@@ -44,7 +44,7 @@ class NeuralNetwork:
         n_samples, n_features = x.shape
         self._stack = DenseStack((n_features, hidden, y.shape[1]), (False, False),
                                  ("sigmoid", "sigmoid"), n_samples, dtype)
-        self._stack.learning_rate = check_learning_rate(learning_rate)
+        self._stack.learning_rate = check_learning_rate(learning_rate, dtype)
         self._weights1 = self._stack.weights(0)
         self._weights2 = self._stack.weights(1)
         self._layer1 = self._stack.outputs(0)
@@ -95,7 +95,8 @@ class NeuralNetwork:
         try:
             return self._stack.train(epochs, bool(record_loss))
         finally:
-            self._forward_done = self._forward_done or self._stack.epochs_done > 0
+            # Every step starts with a forward pass, even one that then fails.
+            self._forward_done = self._forward_done or epochs > 0
 
     @property
     def loss(self):
@@ -108,7 +109,7 @@ class NeuralNetwork:
 
     @learning_rate.setter
     def learning_rate(self, value):
-        self._stack.learning_rate = check_learning_rate(value)
+        self._stack.learning_rate = check_learning_rate(value, self.dtype)
 
     @property
     def dtype(self):

@@ -22,7 +22,7 @@ class Neuron:
         dtype = check_dtype(dtype)
         # Stored as a (n_inputs, 1) column: one dense layer of width 1.
         self._weights = as_float_array("weights", weights, dtype, ndim=1).reshape(-1, 1)
-        self._bias = np.array([check_scalar("bias", bias)], dtype=dtype)
+        self._bias = np.array([check_scalar("bias", bias, dtype)], dtype=dtype)
 
     @property
     def weights(self):
@@ -40,7 +40,7 @@ class Neuron:
 
     @bias.setter
     def bias(self, value):
-        self._bias[0] = check_scalar("bias", value)
+        self._bias[0] = check_scalar("bias", value, self._bias.dtype)
 
     def feedforward(self, inputs):
         """Output for one sample.
