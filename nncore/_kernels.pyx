@@ -17,6 +17,11 @@ cdef extern from "_sigmoid.h" nogil:
     void nncore_sigmoid_f32(const float* z, float* out, Py_ssize_t n)
 
 
+# Below this many output columns a row is shorter than a vector register, so
+# plain dot products beat vectorized row updates (and sum in the same order).
+cdef Py_ssize_t NARROW = 8
+
+
 cdef inline void gemm_rowmajor(char trans_a, char trans_b, int m, int n, int k,
                                const floating* a, int lda,
                                const floating* b, int ldb,
@@ -38,12 +43,19 @@ cdef void dense_forward(const floating* inputs, const floating* weights,
                         bint use_blas) noexcept nogil:
     """Z := X @ W (+ b). X:(n_samples,n_in) W:(n_in,n_out) b:(n_out,) or NULL Z:(n_samples,n_out)."""
     cdef Py_ssize_t i, p, j
-    cdef floating x
+    cdef floating x, total
     cdef floating* row
     cdef const floating* w_row
     if use_blas:
         gemm_rowmajor(c'N', c'N', <int> n_samples, <int> n_out, <int> n_in,
                       inputs, <int> n_in, weights, <int> n_out, outputs, <int> n_out)
+    elif n_out < NARROW:
+        for i in range(n_samples):
+            for j in range(n_out):
+                total = 0
+                for p in range(n_in):
+                    total += inputs[i * n_in + p] * weights[p * n_out + j]
+                outputs[i * n_out + j] = total
     else:
         for i in range(n_samples):
             row = outputs + i * n_out
@@ -90,12 +102,20 @@ cdef void dense_backward_weights(const floating* inputs, const floating* delta,
                                  bint use_blas) noexcept nogil:
     """dW := X.T @ D. X:(n_samples,n_in) D:(n_samples,n_out) dW:(n_in,n_out)."""
     cdef Py_ssize_t i, p, j
-    cdef floating x
+    cdef floating x, total
     cdef floating* g_row
     cdef const floating* d_row
     if use_blas:
         gemm_rowmajor(c'T', c'N', <int> n_in, <int> n_out, <int> n_samples,
                       inputs, <int> n_in, delta, <int> n_out, grad_weights, <int> n_out)
+        return
+    if n_out < NARROW:
+        for p in range(n_in):
+            for j in range(n_out):
+                total = 0
+                for i in range(n_samples):
+                    total += inputs[i * n_in + p] * delta[i * n_out + j]
+                grad_weights[p * n_out + j] = total
         return
     for p in range(n_in * n_out):
         grad_weights[p] = 0
