@@ -27,7 +27,7 @@ ACTIVATIONS = {"identity": 0, "sigmoid": 1}
 
 # Layers with n_samples * n_in * n_out at or above this use BLAS; below it
 # the fused loops win. Measured by bench/crossover.py.
-BLAS_THRESHOLD = 32768
+BLAS_THRESHOLD = 128
 cdef enum:
     IDENTITY = 0
     SIGMOID = 1
