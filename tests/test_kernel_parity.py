@@ -17,7 +17,7 @@ def kernel_names():
     # The declarations the stack compiles against, read from the source .pxd.
     pxd = pathlib.Path(__file__).resolve().parent.parent / "nncore" / "_kernels.pxd"
     declarations = pxd.read_text()
-    return sorted(set(re.findall(r"^cdef \w+ (\w+)\(", declarations, flags=re.M)))
+    return sorted(set(re.findall(r"^cdef (?:inline )?\w+ ([a-z]\w*)\(", declarations, flags=re.M)))
 
 
 def test_every_kernel_has_a_reference_and_an_entry_point():
