@@ -78,7 +78,8 @@ class NeuralNetwork:
         """Run ``epochs`` x (``feedforward()`` + ``backprop()``) in compiled code.
 
         The result is bit for bit that of the Python loop. The GIL is released;
-        Ctrl-C stops the loop after a whole step.
+        Ctrl-C stops the loop after a whole step (KeyboardInterrupt), and
+        ``epochs_done`` then says how many steps were taken.
 
         Parameters
         ----------
@@ -97,6 +98,11 @@ class NeuralNetwork:
         finally:
             # Every step starts with a forward pass, even one that then fails.
             self._forward_done = self._forward_done or epochs > 0
+
+    @property
+    def epochs_done(self):
+        """Steps completed by the last ``train()`` call."""
+        return self._stack.epochs_done
 
     @property
     def loss(self):
