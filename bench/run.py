@@ -192,8 +192,10 @@ def markdown(results, env, smoke):
         f"CPU: {env['cpu']} ({env['logical_cpus']} logical CPUs). Python {env['python']}, NumPy {env['numpy']}, "
         f"PyTorch {env['torch']}. nncore kernels built with `{env['nncore_compile_args']}`.",
         "",
-        "BLAS: " + "; ".join(f"{b['internal_api']} {b['version']} ({b['prefix']}, {b['architecture']}, "
-                             f"{b['threading_layer']})" for b in env["blas"]) + ".",
+        "BLAS: " + "; ".join(f"{b['internal_api']} {b['version']} (`{os.path.basename(b['filepath'])}`, "
+                             f"{b['architecture']} kernels, {b['threading_layer']})"
+                             for b in env["blas"] if b["user_api"] == "blas") + ". "
+        "NumPy (the reference) loads the `openblas64_` build, SciPy (nncore) the other; PyTorch uses MKL.",
         f"Threads: {env['threads']}.",
         "",
         "Median seconds per training step (feedforward + backprop over the whole batch; sigmoid, no biases), "

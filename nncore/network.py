@@ -1,10 +1,11 @@
 """The tutorial's trainable network, ``NeuralNetwork(x, y)``, on the compiled core."""
 import numpy as np
 
+from nncore._buffers import BufferAttribute
 from nncore._stack import DenseStack
 from nncore._validation import (
-    as_float_array, check_assignment, check_dtype, check_learning_rate,
-    check_positive_int, check_same_samples,
+    as_float_array, check_dtype, check_learning_rate, check_positive_int,
+    check_same_samples,
 )
 
 
@@ -35,6 +36,11 @@ class NeuralNetwork:
         after checking shape and values. Copy ``output`` to keep a snapshot.
     """
 
+    input = BufferAttribute("_input")
+    y = BufferAttribute("_y")
+    weights1 = BufferAttribute("_weights1")
+    weights2 = BufferAttribute("_weights2")
+
     def __init__(self, x, y, hidden=4, learning_rate=1.0, dtype=np.float64):
         dtype = check_dtype(dtype)
         x = as_float_array("x", x, dtype, ndim=2)
@@ -52,6 +58,8 @@ class NeuralNetwork:
         self._weights1[...] = np.random.rand(n_features, hidden)
         self._weights2[...] = np.random.rand(hidden, y.shape[1])
         self._stack.bind(x, y)
+        self._input = self._stack.inputs
+        self._y = self._stack.targets
         self._forward_done = False
 
     def feedforward(self):
@@ -120,38 +128,6 @@ class NeuralNetwork:
     @property
     def dtype(self):
         return self._stack.dtype
-
-    @property
-    def input(self):
-        return self._stack.inputs
-
-    @input.setter
-    def input(self, value):
-        self._stack.inputs[...] = check_assignment("input", value, self._stack.inputs)
-
-    @property
-    def y(self):
-        return self._stack.targets
-
-    @y.setter
-    def y(self, value):
-        self._stack.targets[...] = check_assignment("y", value, self._stack.targets)
-
-    @property
-    def weights1(self):
-        return self._weights1
-
-    @weights1.setter
-    def weights1(self, value):
-        self._weights1[...] = check_assignment("weights1", value, self._weights1)
-
-    @property
-    def weights2(self):
-        return self._weights2
-
-    @weights2.setter
-    def weights2(self, value):
-        self._weights2[...] = check_assignment("weights2", value, self._weights2)
 
     @property
     def output(self):

@@ -2,9 +2,9 @@
 import numpy as np
 
 from nncore import _kernel_views as kernels
-from nncore._validation import (
-    as_float_array, check_assignment, check_dtype, check_length, check_scalar,
-)
+from nncore import reference
+from nncore._buffers import BufferAttribute
+from nncore._validation import as_float_array, check_dtype, check_length, check_scalar
 
 
 class Neuron:
@@ -18,20 +18,14 @@ class Neuron:
         Precision of the arithmetic.
     """
 
+    weights = BufferAttribute("_weights_row")
+
     def __init__(self, weights, bias, dtype=np.float64):
         dtype = check_dtype(dtype)
         # Stored as a (n_inputs, 1) column: one dense layer of width 1.
         self._weights = as_float_array("weights", weights, dtype, ndim=1).reshape(-1, 1)
+        self._weights_row = self._weights[:, 0]
         self._bias = np.array([check_scalar("bias", bias, dtype)], dtype=dtype)
-
-    @property
-    def weights(self):
-        """The weights, shape (n_inputs,); assigning validates shape and values."""
-        return self._weights[:, 0]
-
-    @weights.setter
-    def weights(self, value):
-        self._weights[:, 0] = check_assignment("weights", value, self.weights)
 
     @property
     def bias(self):
@@ -61,27 +55,14 @@ class Neuron:
         return total[0, 0]
 
 
-class OurNeuralNetwork:
-    """
-    Neural network data:
-    two entrances
-    two neurons in hidden layers (h1, h2)
-    output (o1)
-    Neurons have identical weights and thresholds:
-    w = [0, 1]
-    b = 0
+class OurNeuralNetwork(reference.OurNeuralNetwork):
+    """The tutorial's 2-2-1 network, its three neurons compiled ones.
+
+    h1, h2 and o1 all have weights [0, 1] and bias 0; ``feedforward(x)``
+    is the reference's own method, run on these neurons.
     """
 
     def __init__(self):
-        weights = np.array([0, 1])
-        bias = 0
-        self.h1 = Neuron(weights, bias)
-        self.h2 = Neuron(weights, bias)
-        self.o1 = Neuron(weights, bias)
-
-    def feedforward(self, x):
-        """Output of o1 for one sample ``x`` of two values."""
-        out_h1 = self.h1.feedforward(x)
-        out_h2 = self.h2.feedforward(x)
-        # Inputs for o1 are outputs h1 and h2
-        return self.o1.feedforward(np.array([out_h1, out_h2]))
+        self.h1 = Neuron(np.array([0, 1]), 0)
+        self.h2 = Neuron(np.array([0, 1]), 0)
+        self.o1 = Neuron(np.array([0, 1]), 0)
