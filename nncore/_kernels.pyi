@@ -1,0 +1,1 @@
+COMPILE_ARGS: str

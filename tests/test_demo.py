@@ -1,0 +1,44 @@
+"""``python -m nncore`` and the README's example run and say what they promise."""
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+
+from nncore.__main__ import main
+
+README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_demo_prints_the_numbers_and_both_outputs(capsys):
+    main(["--iterations", "300"])
+    out = capsys.readouterr().out
+    assert "0.9990889488055994" in out
+    assert "0.7216325609518421" in out
+    assert "reference" in out and "nncore train()" in out
+    rows = re.findall(r"^\s+\[\d \d \d\]\s+(\d)\s+([\d.]+)\s+([\d.]+)$", out, flags=re.M)
+    assert len(rows) == 4
+    for _, reference_output, nncore_output in rows:
+        assert float(reference_output) == pytest.approx(float(nncore_output), rel=1e-9)
+
+
+def test_demo_rejects_a_bad_iteration_count(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--iterations", "0"])
+    assert exit_info.value.code == 2
+    assert "--iterations: got 0" in capsys.readouterr().err
+
+
+def test_demo_runs_as_a_module():
+    result = subprocess.run([sys.executable, "-I", "-m", "nncore", "--iterations", "10"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "0.7216325609518421" in result.stdout
+
+
+def test_readme_example_runs():
+    code = re.search(r"```python\n(.*?)```", README.read_text(), flags=re.S).group(1)
+    namespace = {}
+    exec(compile(code, str(README), "exec"), namespace)
+    assert namespace["nn"].output.shape == (4, 1)
