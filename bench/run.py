@@ -31,6 +31,8 @@ from fann_peer import fann_available, run_fann  # noqa: E402
 from torch_peer import TorchNetwork, torch_available  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
+README = HERE.parent / "README.md"
+README_MARKERS = ("<!-- bench-table -->", "<!-- /bench-table -->")
 
 # name: (n_samples, n_in, hidden, n_out, dtype)
 WORKLOADS = {
@@ -201,6 +203,15 @@ def markdown(results, env, smoke):
         "Median seconds per training step (feedforward + backprop over the whole batch; sigmoid, no biases), "
         "and how many times faster than the reference, measured in the same run.",
         "",
+        "- *reference*: `nncore.reference.NeuralNetwork`, the tutorial in NumPy (with the workload's widths). "
+        "On float32 data it computes in float64, as written (its weights come from `np.random.rand`); "
+        "*reference f32* is the same code with float32 weights.",
+        "- *nncore per call*: `feedforward()` + `backprop()` called from Python; *nncore train()*: the same "
+        "loop in compiled code.",
+        "- *PyTorch eager*: the same tensor operations written out, no autograd (its fastest eager form).",
+        "- *FANN*: `fann_train_epoch` with `FANN_TRAIN_BATCH`, double precision, from C; its networks also "
+        "have biases.",
+        "",
     ]
     names = []
     for systems in results.values():
@@ -226,6 +237,16 @@ def markdown(results, env, smoke):
         lines.append(f"| {workload} | {system} | {baseline} | ≥ {factor}× | {shown} | {verdict} |")
     lines.append("")
     return "\n".join(lines)
+
+
+def update_readme(results_markdown):
+    """Put the results (without their title) between the README's markers."""
+    start, end = README_MARKERS
+    text = README.read_text()
+    before, rest = text.split(start, 1)
+    after = rest.split(end, 1)[1]
+    body = results_markdown.split("\n", 2)[2].strip()
+    README.write_text(f"{before}{start}\n{body}\n{end}{after}")
 
 
 def format_seconds(t):
@@ -259,6 +280,9 @@ def main(argv=None):
                                                          indent=1))
     (args.output / "RESULTS.md").write_text(markdown(results, env, args.smoke))
     print(f"wrote {args.output / 'results.json'} and {args.output / 'RESULTS.md'}")
+    if not args.smoke and args.output == HERE:
+        update_readme(markdown(results, env, args.smoke))
+        print(f"updated the table in {README}")
 
 
 if __name__ == "__main__":

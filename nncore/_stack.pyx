@@ -124,6 +124,7 @@ cdef Status stack_train(const Layer* layers, int n_layers, Py_ssize_t n_samples,
     """epochs x (stack_forward + stack_step); losses[e] is the loss before step e
     (or losses is NULL), loss the last one computed."""
     cdef Py_ssize_t epoch
+    cdef Py_ssize_t until_check = check_every
     cdef Status status
     cdef int signalled
     for epoch in range(epochs):
@@ -135,7 +136,9 @@ cdef Status stack_train(const Layer* layers, int n_layers, Py_ssize_t n_samples,
         if status != DONE:
             epochs_done[0] = epoch
             return status
-        if (epoch + 1) % check_every == 0:
+        until_check -= 1
+        if until_check == 0:
+            until_check = check_every
             with gil:
                 signalled = PyErr_CheckSignals()
             if signalled:
