@@ -177,6 +177,7 @@ cdef class DenseStack:
     cdef readonly object dtype
     cdef readonly object params, grads, work
     cdef readonly object inputs, targets
+    cdef object owners  # the arrays behind our pointers; only views of them are handed out
     cdef readonly Py_ssize_t epochs_done
     cdef readonly double loss
     cdef bint single
@@ -216,9 +217,10 @@ cdef class DenseStack:
         self.check_every = max(1, SIGNAL_CHECK_WORK // max(1, work_per_epoch))
         self.dtype = np.dtype(dtype)
         self.single = self.dtype == np.float32
-        self.params = np.zeros(n_params, dtype=self.dtype)
-        self.grads = np.zeros(n_params, dtype=self.dtype)
-        self.work = np.zeros(n_work, dtype=self.dtype)
+        # Views, not the owners, go out: NumPy refuses to resize a view, so
+        # no one can move the memory behind the pointers.
+        self.owners = [np.zeros(size, dtype=self.dtype) for size in (n_params, n_params, n_work)]
+        self.params, self.grads, self.work = [owner.view() for owner in self.owners]
         self.params_ptr = _address(self.params)
         self.grads_ptr = _address(self.grads)
         self.work_ptr = _address(self.work)
@@ -255,8 +257,9 @@ cdef class DenseStack:
         last = self.layers[self.n_layers - 1]
         check_bound_array("inputs", inputs, (self.n_samples, self.layers[0].n_in), self.dtype)
         check_bound_array("targets", targets, (self.n_samples, last.n_out), self.dtype)
-        self.inputs = inputs
-        self.targets = targets
+        self.owners[3:] = [inputs, targets]
+        self.inputs = inputs.view()
+        self.targets = targets.view()
         self.inputs_ptr = _address(inputs)
         self.targets_ptr = _address(targets)
 

@@ -47,10 +47,11 @@ class NeuralNetwork:
         y = as_float_array("y", y, dtype, ndim=2)
         check_same_samples("x", x, "y", y)
         hidden = check_positive_int("hidden", hidden)
+        learning_rate = check_learning_rate(learning_rate, dtype)
         n_samples, n_features = x.shape
         self._stack = DenseStack((n_features, hidden, y.shape[1]), (False, False),
                                  ("sigmoid", "sigmoid"), n_samples, dtype)
-        self._stack.learning_rate = check_learning_rate(learning_rate, dtype)
+        self._stack.learning_rate = learning_rate
         self._weights1 = self._stack.weights(0)
         self._weights2 = self._stack.weights(1)
         self._layer1 = self._stack.outputs(0)

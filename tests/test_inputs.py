@@ -267,3 +267,12 @@ def test_matches_reference_on_random_problems(problem):
             network.feedforward()
             network.backprop()
     np.testing.assert_allclose(actual.output, expected.output, rtol=1e-9, atol=0)
+
+
+def test_buffers_the_kernels_write_cannot_be_resized():
+    # The compiled core holds raw pointers to these arrays.
+    np.random.seed(0)
+    network = nncore.NeuralNetwork([[0.0, 1.0], [1.0, 0.0]], [[1.0], [0.0]])
+    for array in (network.input, network.y, network.weights1, network.output):
+        with pytest.raises(ValueError):
+            array.resize(100, refcheck=False)
