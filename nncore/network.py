@@ -86,8 +86,9 @@ class NeuralNetwork:
     def train(self, epochs, record_loss=False):
         """Run ``epochs`` x (``feedforward()`` + ``backprop()``) in compiled code.
 
-        The result is bit for bit that of the Python loop. The GIL is released;
-        Ctrl-C stops the loop after a whole step (KeyboardInterrupt), and
+        The result is bit for bit that of the Python loop. The GIL is released,
+        so other threads run meanwhile (but must not use this network); Ctrl-C
+        stops the loop after a whole step (KeyboardInterrupt), and
         ``epochs_done`` then says how many steps were taken.
 
         Parameters
