@@ -16,7 +16,12 @@ DIRECTIVES = {
 
 # -ffp-contract=off: every CPU and every dispatch target rounds the same way,
 # so results are bitwise reproducible. No -ffast-math and no -march=native.
-COMPILE_ARGS = ["-O3", "-ffp-contract=off"] + (["-O0", "-g"] if DEBUG else [])
+# The debug build adds AddressSanitizer, which checks the kernels' pointer
+# accesses that Cython's bounds checks cannot see; run it with libasan
+# preloaded (see README).
+SANITIZE = ["-fsanitize=address", "-fno-omit-frame-pointer"]
+COMPILE_ARGS = ["-O3", "-ffp-contract=off"] + (["-O0", "-g"] + SANITIZE if DEBUG else [])
+LINK_ARGS = SANITIZE if DEBUG else []
 
 extensions = [
     Extension(
@@ -24,6 +29,7 @@ extensions = [
         [f"nncore/{name}.pyx"],
         include_dirs=["nncore"],
         extra_compile_args=COMPILE_ARGS,
+        extra_link_args=LINK_ARGS,
         # Recorded so benchmarks can report how the kernels were built.
         define_macros=[("NNCORE_COMPILE_ARGS", '"' + " ".join(COMPILE_ARGS) + '"')],
     )
