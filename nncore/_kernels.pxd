@@ -16,12 +16,6 @@ cdef extern from "_sigmoid.h" nogil:
     void nncore_sigmoid_f32(const float* z, float* out, Py_ssize_t n)
 
 
-# Below this many output columns a row is shorter than a vector register, so
-# plain dot products beat vectorized row updates (and sum in the same order).
-cdef enum:
-    NARROW = 8
-
-
 cdef inline void _gemm_rowmajor(char trans_a, char trans_b, int m, int n, int k,
                                const floating* a, int lda,
                                const floating* b, int ldb,
@@ -37,35 +31,54 @@ cdef inline void _gemm_rowmajor(char trans_a, char trans_b, int m, int n, int k,
               <float*> a, &lda, &zero, c, &ldc)
 
 
+cdef inline void _small_matmul(const floating* a, Py_ssize_t a_row, Py_ssize_t a_sum,
+                               const floating* b, Py_ssize_t b_sum, Py_ssize_t b_col,
+                               floating* c, Py_ssize_t m, Py_ssize_t n,
+                               Py_ssize_t k) noexcept nogil:
+    """C[r, q] := sum over t of A[r, t] * B[t, q], C:(m,n) row-major; A and B by strides.
+
+    Four outputs at a time in registers, each summed over t in order, so the
+    bits do not depend on the blocking. For layers too small for BLAS.
+    """
+    cdef Py_ssize_t r, q, t
+    cdef floating a_rt, c0, c1, c2, c3
+    cdef const floating* b_t
+    for r in range(m):
+        q = 0
+        while q + 4 <= n:
+            c0 = c1 = c2 = c3 = 0
+            for t in range(k):
+                a_rt = a[r * a_row + t * a_sum]
+                b_t = b + t * b_sum + q * b_col
+                c0 += a_rt * b_t[0]
+                c1 += a_rt * b_t[b_col]
+                c2 += a_rt * b_t[2 * b_col]
+                c3 += a_rt * b_t[3 * b_col]
+            c[r * n + q] = c0
+            c[r * n + q + 1] = c1
+            c[r * n + q + 2] = c2
+            c[r * n + q + 3] = c3
+            q += 4
+        while q < n:
+            c0 = 0
+            for t in range(k):
+                c0 += a[r * a_row + t * a_sum] * b[t * b_sum + q * b_col]
+            c[r * n + q] = c0
+            q += 1
+
+
 cdef inline void dense_forward(const floating* inputs, const floating* weights,
                         const floating* bias, floating* outputs,
                         Py_ssize_t n_samples, Py_ssize_t n_in, Py_ssize_t n_out,
                         bint use_blas) noexcept nogil:
     """Z := X @ W (+ b). X:(n_samples,n_in) W:(n_in,n_out) b:(n_out,) or NULL Z:(n_samples,n_out)."""
-    cdef Py_ssize_t i, p, j
-    cdef floating x, total
+    cdef Py_ssize_t i, j
     cdef floating* row
-    cdef const floating* w_row
     if use_blas:
         _gemm_rowmajor(c'N', c'N', <int> n_samples, <int> n_out, <int> n_in,
                       inputs, <int> n_in, weights, <int> n_out, outputs, <int> n_out)
-    elif n_out < NARROW:
-        for i in range(n_samples):
-            for j in range(n_out):
-                total = 0
-                for p in range(n_in):
-                    total += inputs[i * n_in + p] * weights[p * n_out + j]
-                outputs[i * n_out + j] = total
     else:
-        for i in range(n_samples):
-            row = outputs + i * n_out
-            for j in range(n_out):
-                row[j] = 0
-            for p in range(n_in):
-                x = inputs[i * n_in + p]
-                w_row = weights + p * n_out
-                for j in range(n_out):
-                    row[j] += x * w_row[j]
+        _small_matmul(inputs, n_in, 1, weights, n_out, 1, outputs, n_samples, n_out, n_in)
     if bias != NULL:
         for i in range(n_samples):
             row = outputs + i * n_out
@@ -78,22 +91,11 @@ cdef inline void dense_backward_input(const floating* delta, const floating* wei
                                Py_ssize_t n_samples, Py_ssize_t n_in, Py_ssize_t n_out,
                                bint use_blas) noexcept nogil:
     """dX := D @ W.T. D:(n_samples,n_out) W:(n_in,n_out) dX:(n_samples,n_in)."""
-    cdef Py_ssize_t i, p, j
-    cdef floating total
-    cdef const floating* d_row
-    cdef const floating* w_row
     if use_blas:
         _gemm_rowmajor(c'N', c'T', <int> n_samples, <int> n_in, <int> n_out,
                       delta, <int> n_out, weights, <int> n_out, grad_inputs, <int> n_in)
         return
-    for i in range(n_samples):
-        d_row = delta + i * n_out
-        for p in range(n_in):
-            w_row = weights + p * n_out
-            total = 0
-            for j in range(n_out):
-                total += d_row[j] * w_row[j]
-            grad_inputs[i * n_in + p] = total
+    _small_matmul(delta, n_out, 1, weights, 1, n_out, grad_inputs, n_samples, n_in, n_out)
 
 
 cdef inline void dense_backward_weights(const floating* inputs, const floating* delta,
@@ -101,31 +103,11 @@ cdef inline void dense_backward_weights(const floating* inputs, const floating* 
                                  Py_ssize_t n_samples, Py_ssize_t n_in, Py_ssize_t n_out,
                                  bint use_blas) noexcept nogil:
     """dW := X.T @ D. X:(n_samples,n_in) D:(n_samples,n_out) dW:(n_in,n_out)."""
-    cdef Py_ssize_t i, p, j
-    cdef floating x, total
-    cdef floating* g_row
-    cdef const floating* d_row
     if use_blas:
         _gemm_rowmajor(c'T', c'N', <int> n_in, <int> n_out, <int> n_samples,
                       inputs, <int> n_in, delta, <int> n_out, grad_weights, <int> n_out)
         return
-    if n_out < NARROW:
-        for p in range(n_in):
-            for j in range(n_out):
-                total = 0
-                for i in range(n_samples):
-                    total += inputs[i * n_in + p] * delta[i * n_out + j]
-                grad_weights[p * n_out + j] = total
-        return
-    for p in range(n_in * n_out):
-        grad_weights[p] = 0
-    for i in range(n_samples):
-        d_row = delta + i * n_out
-        for p in range(n_in):
-            x = inputs[i * n_in + p]
-            g_row = grad_weights + p * n_out
-            for j in range(n_out):
-                g_row[j] += x * d_row[j]
+    _small_matmul(inputs, 1, n_in, delta, n_out, 1, grad_weights, n_in, n_out, n_samples)
 
 
 cdef inline void dense_backward_bias(const floating* delta, floating* grad_bias,
