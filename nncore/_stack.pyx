@@ -23,14 +23,15 @@ from nncore._validation import check_bound_array
 cdef extern from "Python.h":
     int PyErr_CheckSignals() nogil  # plain int: the loop reports, the method raises
 
-ACTIVATIONS = {"identity": 0, "sigmoid": 1}
+cdef enum:
+    IDENTITY = 0
+    SIGMOID = 1
+
+ACTIVATIONS = {"identity": IDENTITY, "sigmoid": SIGMOID}
 
 # Layers with n_samples * n_in * n_out at or above this use BLAS; below it
 # the fused loops win. Measured by bench/crossover.py.
 BLAS_THRESHOLD = 128
-cdef enum:
-    IDENTITY = 0
-    SIGMOID = 1
 
 cdef enum Status:
     DONE = 0
