@@ -3,7 +3,7 @@
 # The bodies live here, as inline functions, so that the training loop in
 # _stack.pyx compiles them into its own code: a function cimported from
 # another module is called through a pointer and cannot be inlined, which
-# cost about a third of a step on the smallest networks.
+# cost about 6% of a step on the tutorial's 4x3 -> 4 -> 1 network.
 #
 # Each takes pointers plus its shape; the caller has validated shapes and
 # allocated every output. All are noexcept nogil and allocate nothing.

@@ -45,24 +45,22 @@ def test_dense_forward(shape, with_bias, use_blas, dtype, rng):
     np.testing.assert_allclose(out, reference.dense_forward(x, w, b), rtol=RTOL[dtype], atol=RTOL[dtype])
 
 
-@pytest.mark.parametrize("shape", SHAPES)
-def test_dense_backward_input(shape, use_blas, dtype, rng):
-    n_samples, n_in, n_out = shape
-    delta = rng.standard_normal((n_samples, n_out)).astype(dtype)
-    w = rng.standard_normal((n_in, n_out)).astype(dtype)
-    out = np.full((n_samples, n_in), np.nan, dtype=dtype)
-    kernels.dense_backward_input(delta, w, out, use_blas)
-    np.testing.assert_allclose(out, reference.dense_backward_input(delta, w), rtol=RTOL[dtype], atol=RTOL[dtype])
+# The two backward products: (kernel, its operands' shapes, output shape) from (n_samples, n_in, n_out).
+BACKWARD_PRODUCTS = {
+    "dense_backward_input": (lambda n, i, o: [(n, o), (i, o)], lambda n, i, o: (n, i)),
+    "dense_backward_weights": (lambda n, i, o: [(n, i), (n, o)], lambda n, i, o: (i, o)),
+}
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-def test_dense_backward_weights(shape, use_blas, dtype, rng):
-    n_samples, n_in, n_out = shape
-    x = rng.standard_normal((n_samples, n_in)).astype(dtype)
-    delta = rng.standard_normal((n_samples, n_out)).astype(dtype)
-    out = np.full((n_in, n_out), np.nan, dtype=dtype)
-    kernels.dense_backward_weights(x, delta, out, use_blas)
-    np.testing.assert_allclose(out, reference.dense_backward_weights(x, delta), rtol=RTOL[dtype], atol=RTOL[dtype])
+@pytest.mark.parametrize("name", BACKWARD_PRODUCTS)
+def test_dense_backward_products(name, shape, use_blas, dtype, rng):
+    operand_shapes, output_shape = BACKWARD_PRODUCTS[name]
+    operands = [rng.standard_normal(s).astype(dtype) for s in operand_shapes(*shape)]
+    out = np.full(output_shape(*shape), np.nan, dtype=dtype)
+    getattr(kernels, name)(*operands, out, use_blas)
+    expected = getattr(reference, name)(*operands)
+    np.testing.assert_allclose(out, expected, rtol=RTOL[dtype], atol=RTOL[dtype])
 
 
 @pytest.mark.parametrize("shape", SHAPES)
