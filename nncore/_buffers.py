@@ -26,3 +26,44 @@ class BufferAttribute:
     def __set__(self, instance, value):
         buffer = getattr(instance, self.buffer_name)
         buffer[...] = check_assignment(self.name, value, buffer)
+
+
+class ParameterList:
+    """A fixed-length list of live parameter views (``MLP.coefs_``, ``intercepts_``).
+
+    Reading gives the views the engine trains in place; assigning an item
+    checks its shape and values and copies it in.
+    """
+
+    def __init__(self, name, views):
+        self._name = name
+        self._views = list(views)
+
+    def __len__(self):
+        return len(self._views)
+
+    def __getitem__(self, index):
+        return self._views[index]
+
+    def __setitem__(self, index, value):
+        if not isinstance(index, int):
+            raise TypeError(f"{self._name}: got index {index!r}, expected an int")
+        view = self._views[index]
+        view[...] = check_assignment(f"{self._name}[{index}]", value, view)
+
+    def __iter__(self):
+        return iter(self._views)
+
+    def __repr__(self):
+        return f"{self._name}{self._views!r}"
+
+    def assign(self, values):
+        """Replace every item, all checked before any is copied in."""
+        values = list(values) if not isinstance(values, (str, bytes)) else None
+        if values is None or len(values) != len(self._views):
+            raise ValueError(f"{self._name}: got {values!r}, expected a sequence of "
+                             f"{len(self._views)} arrays")
+        checked = [check_assignment(f"{self._name}[{i}]", value, view)
+                   for i, (value, view) in enumerate(zip(values, self._views))]
+        for view, value in zip(self._views, checked):
+            view[...] = value

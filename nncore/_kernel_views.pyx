@@ -8,6 +8,7 @@ fused ones check shapes (ValueError). Outputs are written in place.
 """
 from nncore cimport _kernels as k
 from nncore._kernels cimport floating
+from nncore cimport _optim
 from nncore._validation import check_kernel_dtypes, check_kernel_shapes
 
 
@@ -101,7 +102,7 @@ def _sgd_update(floating[::1] params, const floating[::1] grads, double learning
     """params -= learning_rate * grads, in place."""
     check_kernel_shapes("sgd_update", {"grads": ((grads.shape[0],), (params.shape[0],))})
     with nogil:
-        k.sgd_update(&params[0], &grads[0], <floating> learning_rate, params.shape[0])
+        _optim.sgd_update(&params[0], &grads[0], <floating> learning_rate, params.shape[0])
 
 
 def dense_forward(inputs, weights, bias, outputs, use_blas=False):

@@ -1,7 +1,7 @@
 # Dense-layer kernels on C-contiguous row-major buffers.
 #
 # The bodies live here, as inline functions, so that the training loop in
-# _stack.pyx compiles them into its own code: a function cimported from
+# _engine.pyx compiles them into its own code: a function cimported from
 # another module is called through a pointer and cannot be inlined, which
 # cost about 6% of a step on the tutorial's 4x3 -> 4 -> 1 network.
 #
@@ -9,11 +9,32 @@
 # allocated every output. All are noexcept nogil and allocate nothing.
 # Weights are (n_in, n_out); a batch is (n_samples, n_in).
 from cython cimport floating
+from libc.math cimport exp, fabs, log, log1p
+from libc.string cimport memcpy
 from scipy.linalg.cython_blas cimport dgemm, sgemm
 
-cdef extern from "_sigmoid.h" nogil:
+cdef extern from "_math.h" nogil:
     void nncore_sigmoid_f64(const double* z, double* out, Py_ssize_t n)
     void nncore_sigmoid_f32(const float* z, float* out, Py_ssize_t n)
+    void nncore_tanh_f64(const double* z, double* out, Py_ssize_t n)
+    void nncore_tanh_f32(const float* z, float* out, Py_ssize_t n)
+    void nncore_exp_nonpositive_f64(const double* z, double* out, Py_ssize_t n)
+    void nncore_exp_nonpositive_f32(const float* z, float* out, Py_ssize_t n)
+
+# Codes shared with Python through _kernels.pyx (ACTIVATION_CODES, LOSS_CODES).
+cdef enum Activation:
+    IDENTITY = 0
+    LOGISTIC = 1
+    TANH = 2
+    RELU = 3
+    LEAKY_RELU = 4
+    SOFTMAX = 5
+
+cdef enum Loss:
+    SSE = 0
+    SQUARED_ERROR = 1
+    BINARY_CROSS_ENTROPY = 2
+    CROSS_ENTROPY = 3
 
 
 cdef inline void _gemm_rowmajor(char trans_a, char trans_b, int m, int n, int k,
@@ -141,9 +162,138 @@ cdef inline void sigmoid_backward(const floating* grad_outputs, const floating* 
         delta[i] = grad_outputs[i] * (s * (one - s))
 
 
+cdef inline void tanh_forward(const floating* total, floating* outputs,
+                              Py_ssize_t size) noexcept nogil:
+    """A := tanh(Z), element-wise; Z and A may alias."""
+    if floating is double:
+        nncore_tanh_f64(total, outputs, size)
+    else:
+        nncore_tanh_f32(total, outputs, size)
+
+
+cdef inline void tanh_backward(const floating* grad_outputs, const floating* outputs,
+                               floating* delta, Py_ssize_t size) noexcept nogil:
+    """D := G * (1 - A**2), element-wise; G and D may alias."""
+    cdef Py_ssize_t i
+    cdef floating one = 1
+    for i in range(size):
+        delta[i] = grad_outputs[i] * (one - outputs[i] * outputs[i])
+
+
+cdef inline void relu_forward(const floating* total, floating* outputs,
+                              Py_ssize_t size) noexcept nogil:
+    """A := max(Z, 0), element-wise; Z and A may alias."""
+    cdef Py_ssize_t i
+    for i in range(size):
+        outputs[i] = total[i] if total[i] > 0 else 0
+
+
+cdef inline void relu_backward(const floating* grad_outputs, const floating* outputs,
+                               floating* delta, Py_ssize_t size) noexcept nogil:
+    """D := G where A > 0, else 0; G and D may alias."""
+    cdef Py_ssize_t i
+    for i in range(size):
+        delta[i] = grad_outputs[i] if outputs[i] > 0 else 0
+
+
+cdef inline void leaky_relu_forward(const floating* total, floating* outputs,
+                                    floating slope, Py_ssize_t size) noexcept nogil:
+    """A := Z where Z > 0, else slope * Z; Z and A may alias."""
+    cdef Py_ssize_t i
+    for i in range(size):
+        outputs[i] = total[i] if total[i] > 0 else slope * total[i]
+
+
+cdef inline void leaky_relu_backward(const floating* grad_outputs, const floating* outputs,
+                                     floating* delta, floating slope,
+                                     Py_ssize_t size) noexcept nogil:
+    """D := G where A > 0, else slope * G (slope >= 0, so A > 0 exactly where Z > 0)."""
+    cdef Py_ssize_t i
+    for i in range(size):
+        delta[i] = grad_outputs[i] if outputs[i] > 0 else slope * grad_outputs[i]
+
+
+cdef inline void softmax_forward(const floating* total, floating* outputs,
+                                 Py_ssize_t n_samples, Py_ssize_t n_out) noexcept nogil:
+    """A[i] := exp(Z[i] - max Z[i]) / sum of the same, row by row; Z and A may alias."""
+    cdef Py_ssize_t i, j
+    cdef floating top, row_sum
+    cdef floating* row
+    for i in range(n_samples):
+        row = outputs + i * n_out
+        top = total[i * n_out]
+        for j in range(1, n_out):
+            if total[i * n_out + j] > top:
+                top = total[i * n_out + j]
+        for j in range(n_out):
+            row[j] = total[i * n_out + j] - top
+        if floating is double:
+            nncore_exp_nonpositive_f64(row, row, n_out)
+        else:
+            nncore_exp_nonpositive_f32(row, row, n_out)
+        row_sum = 0
+        for j in range(n_out):
+            row_sum += row[j]
+        for j in range(n_out):
+            row[j] /= row_sum
+
+
+cdef inline void softmax_backward(const floating* grad_outputs, const floating* outputs,
+                                  floating* delta, Py_ssize_t n_samples,
+                                  Py_ssize_t n_out) noexcept nogil:
+    """D[i] := A[i] * (G[i] - G[i] . A[i]), row by row; G and D may alias."""
+    cdef Py_ssize_t i, j
+    cdef floating dot
+    for i in range(n_samples):
+        dot = 0
+        for j in range(n_out):
+            dot += grad_outputs[i * n_out + j] * outputs[i * n_out + j]
+        for j in range(n_out):
+            delta[i * n_out + j] = outputs[i * n_out + j] * (grad_outputs[i * n_out + j] - dot)
+
+
+cdef inline void activation_forward(int kind, const floating* total, floating* outputs,
+                                    Py_ssize_t n_samples, Py_ssize_t n_out,
+                                    floating slope) noexcept nogil:
+    """A := f(Z) for the activation ``kind``. Z, A:(n_samples,n_out); they may alias."""
+    cdef Py_ssize_t size = n_samples * n_out
+    if kind == LOGISTIC:
+        sigmoid_forward(total, outputs, size)
+    elif kind == TANH:
+        tanh_forward(total, outputs, size)
+    elif kind == RELU:
+        relu_forward(total, outputs, size)
+    elif kind == LEAKY_RELU:
+        leaky_relu_forward(total, outputs, slope, size)
+    elif kind == SOFTMAX:
+        softmax_forward(total, outputs, n_samples, n_out)
+    elif total != outputs:
+        memcpy(outputs, total, size * sizeof(floating))
+
+
+cdef inline void activation_backward(int kind, const floating* grad_outputs,
+                                     const floating* outputs, floating* delta,
+                                     Py_ssize_t n_samples, Py_ssize_t n_out,
+                                     floating slope) noexcept nogil:
+    """D := G * f'(Z), from the outputs A = f(Z). G, A, D:(n_samples,n_out); G and D may alias."""
+    cdef Py_ssize_t size = n_samples * n_out
+    if kind == LOGISTIC:
+        sigmoid_backward(grad_outputs, outputs, delta, size)
+    elif kind == TANH:
+        tanh_backward(grad_outputs, outputs, delta, size)
+    elif kind == RELU:
+        relu_backward(grad_outputs, outputs, delta, size)
+    elif kind == LEAKY_RELU:
+        leaky_relu_backward(grad_outputs, outputs, delta, slope, size)
+    elif kind == SOFTMAX:
+        softmax_backward(grad_outputs, outputs, delta, n_samples, n_out)
+    elif grad_outputs != delta:
+        memcpy(delta, grad_outputs, size * sizeof(floating))
+
+
 cdef inline double sse_backward(const floating* outputs, const floating* targets,
-                         floating* grad_outputs, Py_ssize_t size) noexcept nogil:
-    """G := 2 * (S - Y); returns sum((Y - S)**2), accumulated in double."""
+                                floating* grad_outputs, Py_ssize_t size) noexcept nogil:
+    """G := 2 * (A - Y); returns sum((Y - A)**2), accumulated in double."""
     cdef Py_ssize_t i
     cdef floating error
     cdef floating minus_two = -2
@@ -155,9 +305,86 @@ cdef inline double sse_backward(const floating* outputs, const floating* targets
     return loss
 
 
-cdef inline void sgd_update(floating* params, const floating* grads, floating learning_rate,
-                     Py_ssize_t size) noexcept nogil:
-    """P := P - learning_rate * G, element-wise over size values."""
-    cdef Py_ssize_t i
-    for i in range(size):
-        params[i] -= learning_rate * grads[i]
+cdef inline double weighted_squared_error_backward(
+        const floating* outputs, const floating* targets, const floating* sample_weight,
+        floating factor, floating* grad_outputs,
+        Py_ssize_t n_samples, Py_ssize_t n_out) noexcept nogil:
+    """G[i] := factor * w[i] * (A[i] - Y[i]); returns sum over i of w[i] * sum((A[i] - Y[i])**2).
+
+    w is NULL for unit weights. sse is factor 2, squared_error factor 1
+    with the mean's 1/sum(w) folded in by the caller.
+    """
+    cdef Py_ssize_t i, j
+    cdef floating error, row_factor
+    cdef double row_loss, loss = 0
+    for i in range(n_samples):
+        row_factor = factor if sample_weight == NULL else factor * sample_weight[i]
+        row_loss = 0
+        for j in range(n_out):
+            error = outputs[i * n_out + j] - targets[i * n_out + j]
+            row_loss += <double> error * error
+            grad_outputs[i * n_out + j] = row_factor * error
+        loss += row_loss if sample_weight == NULL else sample_weight[i] * row_loss
+    return loss
+
+
+cdef inline double logistic_cross_entropy_backward(
+        const floating* total, const floating* outputs, const floating* targets,
+        const floating* sample_weight, floating factor, floating* delta,
+        Py_ssize_t n_samples, Py_ssize_t n_out) noexcept nogil:
+    """D[i] := factor * w[i] * (A[i] - Y[i]), the gradient in Z of the binary
+    cross-entropy through a logistic output A = sigmoid(Z); returns the
+    weighted sum of sum_j max(Z,0) - Y Z + log1p(exp(-|Z|)), which is finite
+    for every finite Z. Z and D may alias (each Z is read before D is written).
+    """
+    cdef Py_ssize_t i, j, k
+    cdef floating z, row_factor
+    cdef double row_loss, loss = 0
+    for i in range(n_samples):
+        row_factor = factor if sample_weight == NULL else factor * sample_weight[i]
+        row_loss = 0
+        for j in range(n_out):
+            k = i * n_out + j
+            z = total[k]
+            row_loss += (z if z > 0 else 0) - <double> targets[k] * z + log1p(exp(-fabs(<double> z)))
+            delta[k] = row_factor * (outputs[k] - targets[k])
+        loss += row_loss if sample_weight == NULL else sample_weight[i] * row_loss
+    return loss
+
+
+cdef inline double softmax_cross_entropy_backward(
+        const floating* total, const floating* outputs, const floating* targets,
+        const floating* sample_weight, floating factor, floating* delta,
+        floating* scratch, Py_ssize_t n_samples, Py_ssize_t n_out) noexcept nogil:
+    """D[i] := factor * w[i] * (A[i] * sum(Y[i]) - Y[i]), the gradient in Z of
+    -sum_j Y log(softmax(Z)); returns the weighted sum of sum_j Y (logsumexp(Z) - Z),
+    finite for every finite Z. scratch:(n_out,). Z and D may alias.
+    """
+    cdef Py_ssize_t i, j
+    cdef floating top, row_factor, target_sum
+    cdef double exp_sum, log_sum_exp, row_loss, loss = 0
+    for i in range(n_samples):
+        top = total[i * n_out]
+        for j in range(1, n_out):
+            if total[i * n_out + j] > top:
+                top = total[i * n_out + j]
+        for j in range(n_out):
+            scratch[j] = total[i * n_out + j] - top
+        if floating is double:
+            nncore_exp_nonpositive_f64(scratch, scratch, n_out)
+        else:
+            nncore_exp_nonpositive_f32(scratch, scratch, n_out)
+        exp_sum = 0
+        target_sum = 0
+        for j in range(n_out):
+            exp_sum += scratch[j]
+            target_sum += targets[i * n_out + j]
+        log_sum_exp = top + log(exp_sum)
+        row_factor = factor if sample_weight == NULL else factor * sample_weight[i]
+        row_loss = 0
+        for j in range(n_out):
+            row_loss += targets[i * n_out + j] * (log_sum_exp - total[i * n_out + j])
+            delta[i * n_out + j] = row_factor * (outputs[i * n_out + j] * target_sum
+                                                 - targets[i * n_out + j])
+        loss += row_loss if sample_weight == NULL else sample_weight[i] * row_loss
+    return loss

@@ -1,12 +1,33 @@
 """Dense-layer kernels: the math of one layer's forward, backward and update.
 
-The kernels are inline functions in ``_kernels.pxd`` (see there why); this
-module records how they were built. Products at or above the caller's size
-threshold go to BLAS (SciPy's, callable without the GIL); below it, fused
-row-major loops are faster than a BLAS call.
+The kernels are inline functions in ``_kernels.pxd`` and ``_optim.pxd`` (see
+there why); this module records how they were built and the codes that name
+activations and losses. Products at or above the caller's size threshold go
+to BLAS (SciPy's, callable without the GIL); below it, fused row-major loops
+are faster than a BLAS call.
 """
+from nncore._kernels cimport (
+    BINARY_CROSS_ENTROPY, CROSS_ENTROPY, IDENTITY, LEAKY_RELU, LOGISTIC, RELU, SOFTMAX, SSE,
+    SQUARED_ERROR, TANH,
+)
 
 cdef extern from *:
     const char* NNCORE_COMPILE_ARGS
 
 COMPILE_ARGS = NNCORE_COMPILE_ARGS.decode()
+
+ACTIVATION_CODES = {
+    "identity": IDENTITY,
+    "logistic": LOGISTIC,
+    "tanh": TANH,
+    "relu": RELU,
+    "leaky_relu": LEAKY_RELU,
+    "softmax": SOFTMAX,
+}
+
+LOSS_CODES = {
+    "sse": SSE,
+    "squared_error": SQUARED_ERROR,
+    "binary_cross_entropy": BINARY_CROSS_ENTROPY,
+    "cross_entropy": CROSS_ENTROPY,
+}

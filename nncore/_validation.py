@@ -26,11 +26,15 @@ def check_dtype(dtype):
     return resolved
 
 
-def as_float_array(name, value, dtype, ndim):
-    """A C-contiguous, finite copy of ``value`` with ``ndim`` dimensions and the given dtype."""
+def as_float_array(name, value, dtype, ndim, copy=True):
+    """A C-contiguous, finite copy of ``value`` with ``ndim`` dimensions and the given dtype.
+
+    With ``copy=False`` an array that already qualifies is returned as it is;
+    callers that take this option only ever read it.
+    """
     try:
         array = np.asarray(value)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, RuntimeError) as exc:
         raise ValueError(
             f"{name}: could not be read as an array ({exc}); expected a rectangular "
             f"{ndim}-D array of numbers, not a ragged list"
@@ -48,6 +52,8 @@ def as_float_array(name, value, dtype, ndim):
         raise ValueError(f"{name}: got shape {array.shape}, expected every dimension below 2**31")
     if array.dtype.kind == "f" and not np.isfinite(array).all():
         raise ValueError(f"{name}: contains NaN or infinity, expected finite values")
+    if not copy and array.dtype == dtype and array.flags.c_contiguous:
+        return array
     with np.errstate(over="ignore"):  # reported just below, by name
         converted = np.array(array, dtype=dtype, order="C", copy=True)
     if not np.isfinite(converted).all():
@@ -98,11 +104,172 @@ def check_positive_int(name, value, minimum=1):
 
 
 def check_learning_rate(value, dtype=np.float64):
-    """A positive step size, finite in ``dtype``."""
-    rate = check_scalar("learning_rate", value, dtype)
-    if rate <= 0:
-        raise ValueError(f"learning_rate: got {rate}, expected a positive number")
-    return rate
+    """A positive step size, finite and nonzero in ``dtype``."""
+    return check_positive_scalar("learning_rate", value, dtype)
+
+
+def check_positive_scalar(name, value, dtype=np.float64):
+    """A real number > 0 that stays > 0 and finite in ``dtype``."""
+    number = check_scalar(name, value, dtype)
+    if number <= 0:
+        raise ValueError(f"{name}: got {number}, expected a positive number")
+    if np.dtype(dtype).type(number) == 0:
+        raise ValueError(f"{name}: got {number}, which is 0 in {np.dtype(dtype)}; expected a "
+                         f"positive {np.dtype(dtype)} value")
+    return number
+
+
+def check_nonnegative_scalar(name, value):
+    """A finite real number >= 0."""
+    number = check_scalar(name, value)
+    if number < 0:
+        raise ValueError(f"{name}: got {number}, expected a number >= 0")
+    return number
+
+
+def check_fraction(name, value, closed_right=True):
+    """A real number in [0, 1], or [0, 1) when not ``closed_right``."""
+    number = check_scalar(name, value)
+    if not (0 <= number <= 1) or (not closed_right and number == 1):
+        expected = "[0, 1]" if closed_right else "[0, 1)"
+        raise ValueError(f"{name}: got {number}, expected a number in {expected}")
+    return number
+
+
+def check_bool(name, value):
+    """True or False (NumPy's bool too), as a Python bool."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: got {value!r} of type {type(value).__name__}, expected True or False")
+    return bool(value)
+
+
+def check_choice(name, value, choices):
+    """One of the strings ``choices``."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name}: got {value!r}, expected one of {', '.join(map(repr, choices))}")
+    return value
+
+
+def check_layer_sizes(value):
+    """Two or more positive layer widths, inputs first, as a tuple of ints."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+        raise TypeError(f"layer_sizes: got {value!r}, expected a sequence of integers "
+                        "such as (n_features, 32, n_outputs)")
+    if len(value) < 2:
+        raise ValueError(f"layer_sizes: got {tuple(value)!r}, expected at least two widths "
+                         "(inputs and outputs)")
+    sizes = tuple(check_positive_int(f"layer_sizes[{i}]", width) for i, width in enumerate(value))
+    if sum(a * b + b for a, b in zip(sizes, sizes[1:])) > 2**40:
+        raise ValueError(f"layer_sizes: got {sizes}, expected fewer than 2**40 parameters")
+    return sizes
+
+
+def check_random_state(value):
+    """A NumPy Generator or RandomState to draw from: None (fresh entropy), an
+    int seed, or an existing Generator/RandomState (used as it is)."""
+    if value is None or (isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))):
+        if value is not None and value < 0:
+            raise ValueError(f"random_state: got {value}, expected a seed >= 0")
+        return np.random.default_rng(value)
+    if isinstance(value, (np.random.Generator, np.random.RandomState)):
+        return value
+    raise TypeError(f"random_state: got {value!r} of type {type(value).__name__}, expected "
+                    "None, an int seed, a numpy.random.Generator or a numpy.random.RandomState")
+
+
+def check_inputs(name, value, n_features, dtype):
+    """Samples as a finite C-contiguous 2-D array (a 1-D array is one sample);
+    returns (array, was_one_sample). Qualifying arrays are not copied."""
+    try:
+        ndim = np.ndim(value)
+    except (ValueError, TypeError, RuntimeError):
+        ndim = 2  # as_float_array names the problem
+    one_sample = ndim == 1
+    array = as_float_array(name, value, dtype, ndim=1 if one_sample else 2, copy=False)
+    if one_sample:
+        array = array.reshape(1, -1)
+    if array.shape[1] != n_features:
+        raise ValueError(f"{name}: got {array.shape[1]} features (shape {np.shape(value)}), "
+                         f"expected {n_features}, the model's input width")
+    return array, one_sample
+
+
+def check_targets(name, value, n_samples, n_outputs, loss, dtype):
+    """Targets as a finite C-contiguous (n_samples, n_outputs) array.
+
+    For ``cross_entropy``, a 1-D array of integer class indices becomes
+    one-hot rows; for one output, a 1-D array is one column. Cross-entropy
+    targets must be >= 0, binary cross-entropy targets in [0, 1].
+    """
+    raw = np.asarray(value) if isinstance(value, (list, tuple, np.ndarray)) else value
+    if loss == "cross_entropy" and np.ndim(raw) == 1:
+        indices = np.asarray(raw)
+        if indices.dtype.kind not in "iu":
+            raise TypeError(f"{name}: got a 1-D array of dtype {indices.dtype}, expected "
+                            "integer class indices or 2-D one-hot (or probability) rows")
+        if indices.size and (indices.min() < 0 or indices.max() >= n_outputs):
+            raise ValueError(f"{name}: got class indices from {indices.min()} to {indices.max()}, "
+                             f"expected 0 to {n_outputs - 1} (one per output)")
+        targets = np.zeros((indices.shape[0], n_outputs), dtype=dtype)
+        targets[np.arange(indices.shape[0]), indices] = 1
+    else:
+        ndim = np.ndim(raw) if isinstance(raw, np.ndarray) else 2
+        if ndim == 1 and n_outputs == 1:
+            targets = as_float_array(name, raw, dtype, ndim=1, copy=False).reshape(-1, 1)
+        else:
+            targets = as_float_array(name, raw, dtype, ndim=2, copy=False)
+    if targets.shape[0] != n_samples:
+        raise ValueError(f"{name}: got {targets.shape[0]} samples, expected {n_samples} to match X")
+    if targets.shape[1] != n_outputs:
+        raise ValueError(f"{name}: got {targets.shape[1]} columns (shape {targets.shape}), "
+                         f"expected {n_outputs}, the model's output width")
+    if loss in ("cross_entropy", "binary_cross_entropy") and targets.min() < 0:
+        raise ValueError(f"{name}: has negative values, expected class probabilities >= 0 for {loss}")
+    if loss == "binary_cross_entropy" and targets.max() > 1:
+        raise ValueError(f"{name}: has values above 1, expected probabilities in [0, 1] for {loss}")
+    return targets
+
+
+def check_sample_weight(value, n_samples, dtype):
+    """None, or n_samples finite weights >= 0 with a positive sum."""
+    if value is None:
+        return None
+    weights = as_float_array("sample_weight", value, dtype, ndim=1, copy=False)
+    if weights.shape[0] != n_samples:
+        raise ValueError(f"sample_weight: got {weights.shape[0]} weights, expected {n_samples}, "
+                         "one per sample")
+    if weights.min() < 0 or not weights.sum() > 0:
+        raise ValueError("sample_weight: got negative weights or weights summing to 0, "
+                         "expected weights >= 0 with a positive sum")
+    return weights
+
+
+def check_out(out, shape, dtype, inputs):
+    """An array predict() may write into: this shape and dtype, C-contiguous,
+    writeable, and not overlapping the inputs."""
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out: got {type(out).__name__}, expected a numpy array")
+    if out.dtype != dtype:
+        raise TypeError(f"out: got dtype {out.dtype}, expected {np.dtype(dtype)}, the model's dtype")
+    if out.shape != tuple(shape):
+        raise ValueError(f"out: got shape {out.shape}, expected {tuple(shape)}")
+    if not out.flags.c_contiguous or not out.flags.writeable:
+        raise ValueError("out: got a non-contiguous or read-only array, expected a writeable "
+                         "C-contiguous one")
+    if np.may_share_memory(out, inputs):
+        raise ValueError("out: overlaps X, expected separate memory")
+    return out
+
+
+def check_batch_size(value, n_samples):
+    """None (the full batch) or 1..n_samples."""
+    if value is None:
+        return n_samples
+    size = check_positive_int("batch_size", value)
+    if size > n_samples:
+        raise ValueError(f"batch_size: got {size}, expected 1 to {n_samples} (the number of "
+                         "samples) or None for the full batch")
+    return size
 
 
 def check_assignment(name, value, current):

@@ -2,7 +2,8 @@
 import numpy as np
 
 from nncore._buffers import BufferAttribute
-from nncore._stack import DenseStack
+from nncore._engine import engine_class
+from nncore._kernels import ACTIVATION_CODES, LOSS_CODES
 from nncore._validation import (
     as_float_array, check_dtype, check_learning_rate, check_positive_int,
     check_same_samples,
@@ -49,23 +50,28 @@ class NeuralNetwork:
         hidden = check_positive_int("hidden", hidden)
         learning_rate = check_learning_rate(learning_rate, dtype)
         n_samples, n_features = x.shape
-        self._stack = DenseStack((n_features, hidden, y.shape[1]), (False, False),
-                                 ("sigmoid", "sigmoid"), n_samples, dtype)
-        self._stack.learning_rate = learning_rate
-        self._weights1 = self._stack.weights(0)
-        self._weights2 = self._stack.weights(1)
-        self._layer1 = self._stack.outputs(0)
-        self._output = self._stack.outputs(1)
+        # The engine's configuration for the tutorial: two logistic layers, no
+        # biases, the sum of squared errors, plain SGD; the full batch.
+        logistic = ACTIVATION_CODES["logistic"]
+        self._engine = engine_class(dtype)(
+            (n_features, hidden, y.shape[1]), (False, False), (logistic, logistic),
+            LOSS_CODES["sse"], 0.0, n_samples)
+        self._engine.learning_rate = learning_rate
+        self._weights1 = self._engine.weights(0)
+        self._weights2 = self._engine.weights(1)
+        self._layer1 = self._engine.outputs(0, n_samples)
+        self._output = self._engine.outputs(1, n_samples)
         self._weights1[...] = np.random.rand(n_features, hidden)
         self._weights2[...] = np.random.rand(hidden, y.shape[1])
-        self._stack.bind(x, y)
-        self._input = self._stack.inputs
-        self._y = self._stack.targets
+        self._engine.bind(x, y)
+        self._input = x.view()
+        self._y = y.view()
+        self._n_samples = n_samples
         self._forward_done = False
 
     def feedforward(self):
         """Compute ``layer1`` and ``output`` from ``input``."""
-        self._stack.forward()
+        self._engine.forward_bound()
         self._forward_done = True
 
     def backprop(self):
@@ -81,7 +87,7 @@ class NeuralNetwork:
         """
         if not self._forward_done:
             raise RuntimeError("backprop(): call feedforward() first; it computes the outputs backprop() uses")
-        self._stack.step()
+        self._engine.step_bound()
 
     def train(self, epochs, record_loss=False):
         """Run ``epochs`` x (``feedforward()`` + ``backprop()``) in compiled code.
@@ -104,7 +110,10 @@ class NeuralNetwork:
         """
         epochs = check_positive_int("epochs", epochs, minimum=0)
         try:
-            return self._stack.train(epochs, bool(record_loss))
+            losses = np.zeros(epochs) if record_loss else None
+            self._engine.fit_epochs(self._input, self._y, None, None, epochs,
+                                    self._n_samples, losses)
+            return losses
         finally:
             # Every step starts with a forward pass, even one that then fails.
             self._forward_done = self._forward_done or epochs > 0
@@ -112,24 +121,24 @@ class NeuralNetwork:
     @property
     def epochs_done(self):
         """Steps completed by the last ``train()`` call."""
-        return self._stack.epochs_done
+        return self._engine.epochs_done
 
     @property
     def loss(self):
         """Sum of squared errors at the last ``backprop()`` or ``train()`` step."""
-        return self._stack.loss
+        return self._engine.loss
 
     @property
     def learning_rate(self):
-        return self._stack.learning_rate
+        return self._engine.learning_rate
 
     @learning_rate.setter
     def learning_rate(self, value):
-        self._stack.learning_rate = check_learning_rate(value, self.dtype)
+        self._engine.learning_rate = check_learning_rate(value, self.dtype)
 
     @property
     def dtype(self):
-        return self._stack.dtype
+        return self._weights1.dtype
 
     @property
     def output(self):

@@ -48,6 +48,6 @@ def test_blas_layers_same_bits_on_one_and_two_threads(dtype, rng):
     for threads in (1, 2):
         with threadpoolctl.threadpool_limits(limits=threads, user_api="blas"):
             network = trained(x, y, dtype, 5, per_call=False, hidden=128, learning_rate=0.001)
-            assert network._stack.uses_blas(0)
+            assert network._engine.uses_blas(0, x.shape[0])
             results.append(network)
     assert_same_bits(*results)

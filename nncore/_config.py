@@ -1,0 +1,24 @@
+"""What exists: the names of activations, losses and optimizers, and which go together.
+
+The numeric codes the engine uses come from the kernels themselves
+(``_kernels.ACTIVATION_CODES``, ``_kernels.LOSS_CODES``,
+``_engine.OPTIMIZER_CODES``), so a name and its code cannot drift apart.
+"""
+from nncore._engine import OPTIMIZER_CODES
+from nncore._kernels import ACTIVATION_CODES, LOSS_CODES
+
+HIDDEN_ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu")
+OUTPUT_ACTIVATIONS = HIDDEN_ACTIVATIONS + ("softmax",)
+LOSSES = tuple(LOSS_CODES)
+OPTIMIZERS = tuple(OPTIMIZER_CODES)
+
+# Losses whose gradient is fused with the one output activation they take
+# (p - y in the pre-activations): numerically stable, and the only way these
+# losses are offered.
+FUSED_OUTPUT = {"binary_cross_entropy": "logistic", "cross_entropy": "softmax"}
+# The loss an output activation implies when no loss is given.
+DEFAULT_LOSS = {"softmax": "cross_entropy", "logistic": "binary_cross_entropy"}
+# Outputs read as class probabilities: scored by accuracy, not R^2.
+PROBABILITY_OUTPUTS = ("softmax", "logistic")
+
+assert set(HIDDEN_ACTIVATIONS) | {"softmax"} == set(ACTIVATION_CODES)

@@ -1,0 +1,125 @@
+"""nncore's model file: one ``.npz`` archive that loads with ``allow_pickle=False``.
+
+Members (format version 1):
+
+- ``format``: the string ``"nncore.MLP"``; ``version``: the int 1.
+- ``config``: JSON, the constructor's arguments (``MLP.get_config()``).
+- ``params``: the flat parameters (``MLP.params_``), in the model's dtype.
+- ``first_moment``, ``second_moment``: the optimizer's state, the same size
+  (SGD's velocity; Adam's two moment estimates).
+- ``training``: JSON, the optimizer (``get_config()`` or null), the L2
+  penalty, Adam's step count and the last loss.
+
+Loading checks every member (names, dtypes, shapes, finite values, a known
+configuration), so a damaged or hostile file gives a ValueError naming the
+file, never a crash or a silently wrong model.
+"""
+import json
+import zipfile
+
+import numpy as np
+
+FORMAT_NAME = "nncore.MLP"
+FORMAT_VERSION = 1
+_ARRAYS = ("params", "first_moment", "second_moment")
+_MEMBERS = {"format", "version", "config", "training", *_ARRAYS}
+
+
+def save(model, path):
+    engine = model._engine
+    training = {
+        "optimizer": model.optimizer_.get_config() if model.optimizer_ is not None else None,
+        "l2": engine.l2,
+        "step_count": int(engine.step_count),
+        "loss": engine.loss,
+    }
+    with open(path, "wb") as file:
+        np.savez(
+            file,
+            format=np.array(FORMAT_NAME),
+            version=np.array(FORMAT_VERSION),
+            config=np.array(json.dumps(model.get_config())),
+            training=np.array(json.dumps(training)),
+            params=engine.params,
+            first_moment=engine.first_moment,
+            second_moment=engine.second_moment,
+        )
+
+
+def load(path):
+    """The model saved at ``path`` by ``MLP.save``: same parameters, bit for
+    bit, and the same optimizer state, so training resumes exactly.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a valid nncore model file (damaged, truncated,
+        from another program or a newer format version).
+    """
+    from nncore.model import MLP  # model imports this module
+    from nncore.optimizers import optimizer_from_config
+
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            members = {name: archive[name] for name in archive.files}
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, RuntimeError) as exc:
+        raise ValueError(f"{path}: not a readable nncore model file ({type(exc).__name__}: {exc})") from None
+    try:
+        _check_members(members)
+        config = json.loads(str(members["config"][()]))
+        training = json.loads(str(members["training"][()]))
+        if not isinstance(config, dict) or not isinstance(training, dict):
+            raise ValueError("config and training must be JSON objects")
+        model = MLP(**config)
+        engine = model._engine
+        for name in _ARRAYS:
+            array = members[name]
+            if array.dtype != engine.params.dtype or array.shape != engine.params.shape:
+                raise ValueError(f"{name} has dtype {array.dtype} and shape {array.shape}, "
+                                 f"expected {engine.params.dtype} and {engine.params.shape}")
+            if not np.isfinite(array).all() or (name == "second_moment" and array.min() < 0):
+                raise ValueError(f"{name} has non-finite or invalid values")
+        optimizer = (optimizer_from_config(training["optimizer"])
+                     if training.get("optimizer") is not None else None)
+        step_count = training["step_count"]
+        l2 = training["l2"]
+        loss = training["loss"]
+        if not isinstance(step_count, int) or isinstance(step_count, bool) or not 0 <= step_count < 2**62:
+            raise ValueError(f"step_count is {step_count!r}, expected an int >= 0")
+        if not isinstance(l2, (int, float)) or not np.isfinite(l2) or l2 < 0:
+            raise ValueError(f"l2 is {l2!r}, expected a finite number >= 0")
+        if not isinstance(loss, (int, float)):
+            raise ValueError(f"loss is {loss!r}, expected a number")
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ValueError(f"{path}: not a valid nncore model file: {exc}") from None
+    engine.params[...] = members["params"]
+    engine.first_moment[...] = members["first_moment"]
+    engine.second_moment[...] = members["second_moment"]
+    if optimizer is not None:
+        hyper = optimizer.get_config()
+        del hyper["name"]
+        from nncore._engine import OPTIMIZER_CODES
+        engine.configure_optimizer(OPTIMIZER_CODES[optimizer.name], **hyper)
+    model.optimizer_ = optimizer
+    engine.l2 = float(l2)
+    engine.step_count = step_count
+    engine.restore_loss(float(loss))
+    return model
+
+
+def _check_members(members):
+    if set(members) != _MEMBERS:
+        raise ValueError(f"members {sorted(members)}, expected {sorted(_MEMBERS)}")
+    for name in ("format", "config", "training"):
+        if members[name].shape != () or members[name].dtype.kind != "U":
+            raise ValueError(f"{name} is not a string")
+    if str(members["format"][()]) != FORMAT_NAME:
+        raise ValueError(f"format is {members['format'][()]!r}, expected {FORMAT_NAME!r}")
+    version = members["version"]
+    if version.shape != () or version.dtype.kind not in "iu":
+        raise ValueError("version is not an integer")
+    if int(version) != FORMAT_VERSION:
+        raise ValueError(f"format version {int(version)}, expected {FORMAT_VERSION} "
+                         "(a newer nncore may read it)")

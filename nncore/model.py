@@ -1,0 +1,566 @@
+"""``MLP``: dense networks of any depth, trained and run on the compiled engine."""
+import copy
+from collections import namedtuple
+
+import numpy as np
+
+from nncore import _serialize
+from nncore._buffers import ParameterList
+from nncore._config import (
+    DEFAULT_LOSS, FUSED_OUTPUT, HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS,
+    PROBABILITY_OUTPUTS,
+)
+from nncore._engine import OPTIMIZER_CODES, engine_class
+from nncore._kernels import ACTIVATION_CODES, LOSS_CODES
+from nncore._progress import ProgressBar
+from nncore._validation import (
+    check_batch_size, check_bool, check_choice, check_dtype, check_inputs,
+    check_layer_sizes, check_learning_rate, check_nonnegative_scalar, check_out, check_positive_int,
+    check_random_state, check_sample_weight, check_same_samples, check_targets,
+)
+from nncore.optimizers import OPTIMIZER_CLASSES, SGD, Adam
+from nncore.training import EarlyStopping, EarlyStoppingState, History
+
+Gradients = namedtuple("Gradients", ["loss", "coefs", "intercepts"])
+Gradients.__doc__ = """The loss and its gradient: one array per layer, shaped as coefs_ and intercepts_."""
+
+# Compiled work (multiply-adds) per return to Python when no per-epoch hook
+# needs control back: about 10 ms, so Ctrl-C and progress stay responsive
+# and tiny epochs do not pay Python's overhead one by one.
+_CHUNK_WORK = 20_000_000
+# Largest permutation block (epochs x samples) drawn at once.
+_MAX_ORDER_ENTRIES = 1 << 20
+# Rows per compiled call in predict(); larger inputs go in slices.
+_PREDICT_ROWS = 1024
+
+
+class MLP:
+    """A multilayer perceptron: dense layers of any depth.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        Widths from the inputs to the outputs, e.g. ``(64, 32, 10)``.
+    activation : {"relu", "identity", "logistic", "tanh", "leaky_relu"}, default "relu"
+        The hidden layers' activation.
+    output_activation : {"identity", "logistic", "tanh", "relu", "leaky_relu", "softmax"}, optional
+        Defaults to what ``loss`` implies: softmax for cross_entropy,
+        logistic for binary_cross_entropy, identity otherwise.
+    loss : {"squared_error", "sse", "binary_cross_entropy", "cross_entropy"}, optional
+        Defaults to what ``output_activation`` implies: cross_entropy for
+        softmax, binary_cross_entropy for logistic, squared_error otherwise.
+
+        - ``sse``: sum over samples and outputs of (a - y)**2 (the tutorial's).
+        - ``squared_error``: mean over samples of half the sum over outputs
+          of (a - y)**2.
+        - ``binary_cross_entropy``: mean over samples of the sum over outputs
+          of -(y log a + (1 - y) log(1 - a)); needs a logistic output.
+        - ``cross_entropy``: mean over samples of -sum y log a; needs a
+          softmax output. Targets are one-hot (or probability) rows, or
+          class indices.
+
+        The cross-entropies are computed from the pre-activations and their
+        gradient is fused with the output activation (``a - y``), so
+        saturated outputs give finite losses and gradients. With sample
+        weights, the means are weighted means. The L2 penalty of ``fit``
+        adds ``(l2 / 2) * sum(W**2)``, divided by the batch's weight sum
+        for the mean losses (scikit-learn's ``alpha``).
+    bias : bool, default True
+        Whether every layer has a bias.
+    dtype : {numpy.float64, numpy.float32}, default numpy.float64
+        Precision of the parameters and of all arithmetic.
+    random_state : None, int, numpy.random.Generator or numpy.random.RandomState
+        Source of the initial weights and, unless ``fit`` is given its own,
+        of the shuffling. An int seeds a Generator afresh at every
+        (re)initialisation, so fits are repeatable.
+    negative_slope : float, default 0.01
+        The leaky ReLU's slope for negative inputs.
+
+    Attributes
+    ----------
+    coefs_ : list of ndarray
+        ``coefs_[i]`` has shape (layer_sizes[i], layer_sizes[i + 1]): live
+        views the engine trains in place. Assigning ``coefs_[i] = array`` or
+        ``coefs_ = [...]`` checks shapes and values and copies them in.
+    intercepts_ : list of ndarray
+        ``intercepts_[i]`` has shape (layer_sizes[i + 1],); empty without biases.
+    params_ : ndarray
+        Every parameter in one flat live view: per layer, the weights (row
+        major) then the bias.
+    history_ : History or None
+        The record of the last ``fit`` or ``partial_fit``.
+    optimizer_ : SGD, Adam or None
+        The optimizer of the last training call; its state is in the model.
+
+    Notes
+    -----
+    Initialisation is Glorot uniform, as scikit-learn's MLP draws it: layer
+    by layer, the weights then the bias, each from
+    ``U(-b, b)`` with ``b = sqrt(f / (n_in + n_out))``, ``f = 2`` for
+    logistic hidden layers and 6 otherwise. Given a
+    ``numpy.random.RandomState``, the draws are scikit-learn's.
+    """
+
+    def __init__(self, layer_sizes, *, activation="relu", output_activation=None, loss=None,
+                 bias=True, dtype=np.float64, random_state=None, negative_slope=0.01):
+        self.layer_sizes = check_layer_sizes(layer_sizes)
+        self.activation = check_choice("activation", activation, HIDDEN_ACTIVATIONS)
+        self.output_activation, self.loss_name = _resolve_head(
+            output_activation, loss, self.layer_sizes[-1])
+        self.bias = check_bool("bias", bias)
+        self.dtype = check_dtype(dtype)
+        self.negative_slope = check_nonnegative_scalar("negative_slope", negative_slope)
+        check_random_state(random_state)
+        self.random_state = random_state
+        self._build_engine()
+        self._initialize()
+        self.history_ = None
+        self.optimizer_ = None
+
+    # -- structure -------------------------------------------------------------
+
+    def _build_engine(self):
+        activations = ([ACTIVATION_CODES[self.activation]] * (len(self.layer_sizes) - 2)
+                       + [ACTIVATION_CODES[self.output_activation]])
+        self._engine = engine_class(self.dtype)(
+            self.layer_sizes, (self.bias,) * (len(self.layer_sizes) - 1), activations,
+            LOSS_CODES[self.loss_name], self.negative_slope, 1)
+        self._attach_views()
+
+    def _attach_views(self):
+        engine = self._engine
+        self._coefs = ParameterList("coefs_", [engine.weights(l) for l in range(engine.n_layers)])
+        self._intercepts = ParameterList(
+            "intercepts_", [engine.bias(l) for l in range(engine.n_layers)] if self.bias else [])
+
+    def _initialize(self):
+        """Glorot-uniform weights and biases from ``random_state``; a fresh optimizer."""
+        self._rng = check_random_state(self.random_state)
+        factor = 2.0 if self.activation == "logistic" else 6.0
+        for l, (fan_in, fan_out) in enumerate(zip(self.layer_sizes, self.layer_sizes[1:])):
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            self._coefs[l][...] = self._rng.uniform(-bound, bound, (fan_in, fan_out))
+            if self.bias:
+                self._intercepts[l][...] = self._rng.uniform(-bound, bound, fan_out)
+        self._engine.reset_optimizer()
+        self.optimizer_ = None
+
+    @property
+    def coefs_(self):
+        return self._coefs
+
+    @coefs_.setter
+    def coefs_(self, values):
+        self._coefs.assign(values)
+
+    @property
+    def intercepts_(self):
+        return self._intercepts
+
+    @intercepts_.setter
+    def intercepts_(self, values):
+        self._intercepts.assign(values)
+
+    @property
+    def params_(self):
+        return self._engine.params
+
+    @property
+    def n_inputs(self):
+        return self.layer_sizes[0]
+
+    @property
+    def n_outputs(self):
+        return self.layer_sizes[-1]
+
+    def get_config(self):
+        """The constructor's arguments (but random_state), as saved by ``save``."""
+        return {
+            "layer_sizes": list(self.layer_sizes),
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+            "loss": self.loss_name,
+            "bias": self.bias,
+            "dtype": self.dtype.name,
+            "negative_slope": self.negative_slope,
+        }
+
+    def __repr__(self):
+        return (f"MLP({self.layer_sizes}, activation={self.activation!r}, "
+                f"output_activation={self.output_activation!r}, loss={self.loss_name!r}, "
+                f"bias={self.bias}, dtype={self.dtype.name})")
+
+    # -- copying and pickling: a copy never shares buffers -------------------------
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        del state["_coefs"], state["_intercepts"]  # views: rebuilt from the engine
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._attach_views()
+
+    def __copy__(self):
+        return copy.deepcopy(self)
+
+    # -- training ----------------------------------------------------------------
+
+    def fit(self, X, y, *, epochs, batch_size=None, optimizer="sgd", learning_rate=None,
+            shuffle=True, random_state=None, sample_weight=None, l2=0.0,
+            validation_data=None, early_stopping=None, callback=None, progress=False,
+            warm_start=False):
+        """Train on (X, y) for ``epochs`` passes over the data.
+
+        Every epoch runs in compiled code without the GIL: shuffling by a
+        permutation, gathering each batch, forward, backward, the optimizer
+        step and the loss. Python gets control back between epochs only
+        when something needs it (validation, early stopping, a callback),
+        and otherwise every ~10 ms of work (progress, Ctrl-C).
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_inputs)
+        y : array_like, shape (n_samples, n_outputs)
+            For ``cross_entropy``, also 1-D integer class indices; for one
+            output, also 1-D.
+        epochs : int
+            Passes over the data, >= 0.
+        batch_size : int, optional
+            Samples per step, 1 to n_samples; the last batch of an epoch
+            may be smaller. None is the full batch.
+        optimizer : "sgd", "adam", SGD or Adam, default "sgd"
+        learning_rate : float, optional
+            With an optimizer given by name: its step size (default 0.01
+            for SGD, 0.001 for Adam). Give an optimizer object its own.
+        shuffle : bool, default True
+            Visit the samples in a new random order every epoch.
+        random_state : None, int, Generator or RandomState, optional
+            Source of the shuffling; by default the model's own.
+        sample_weight : array_like, shape (n_samples,), optional
+            Weights >= 0; the mean losses become weighted means per batch.
+        l2 : float, default 0.0
+            L2 penalty on the weights (not the biases); see ``MLP``.
+        validation_data : (X_val, y_val) or (X_val, y_val, sample_weight_val), optional
+            Scored after every epoch (without the L2 term) into the history.
+        early_stopping : True or EarlyStopping, optional
+            Stop when the validation loss (or, without validation data, the
+            training loss) stops improving. True is ``EarlyStopping()``.
+        callback : callable, optional
+            ``callback(epoch, logs)`` after every epoch, with ``logs`` a dict
+            of ``loss`` (and ``val_loss``, ``val_score``); return True to stop.
+        progress : bool, default False
+            Show a progress bar (epochs and loss) on stderr.
+        warm_start : bool, default False
+            Continue from the current parameters and optimizer state
+            (reset if the optimizer's kind changes). Otherwise the
+            parameters are drawn afresh from ``random_state`` first.
+
+        Returns
+        -------
+        History
+            Also kept as ``history_``.
+
+        Raises
+        ------
+        ValueError
+            On bad arguments (before anything changes), or if a step's loss
+            is not finite: the parameters are then those before that step.
+        KeyboardInterrupt
+            On Ctrl-C, after a whole step; ``history_`` holds the whole epochs run.
+        """
+        epochs = check_positive_int("epochs", epochs, minimum=0)
+        warm_start = check_bool("warm_start", warm_start)
+        return self._train(X, y, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
+                           learning_rate=learning_rate, shuffle=shuffle,
+                           random_state=random_state, sample_weight=sample_weight, l2=l2,
+                           validation_data=validation_data, early_stopping=early_stopping,
+                           callback=callback, progress=progress, reinitialize=not warm_start)
+
+    def partial_fit(self, X, y, *, batch_size=None, optimizer=None, learning_rate=None,
+                    shuffle=True, random_state=None, sample_weight=None, l2=0.0):
+        """One epoch from the current parameters and optimizer state.
+
+        ``optimizer`` defaults to the last one used (SGD if none). Other
+        arguments are those of ``fit``. Returns a ``History`` of one epoch.
+        """
+        if optimizer is None:
+            optimizer = self.optimizer_ if self.optimizer_ is not None else "sgd"
+            if learning_rate is not None and not isinstance(optimizer, str):
+                optimizer = _with_rate(optimizer, learning_rate)
+                learning_rate = None
+        return self._train(X, y, epochs=1, batch_size=batch_size, optimizer=optimizer,
+                           learning_rate=learning_rate, shuffle=shuffle,
+                           random_state=random_state, sample_weight=sample_weight, l2=l2,
+                           validation_data=None, early_stopping=None, callback=None,
+                           progress=False, reinitialize=False)
+
+    def _train(self, X, y, *, epochs, batch_size, optimizer, learning_rate, shuffle,
+               random_state, sample_weight, l2, validation_data, early_stopping, callback,
+               progress, reinitialize):
+        # Every check comes before the first change of state.
+        inputs, targets, weights = self._check_data(X, y, sample_weight)
+        n_samples = inputs.shape[0]
+        batch_size = check_batch_size(batch_size, n_samples)
+        optimizer = _resolve_optimizer(optimizer, learning_rate, self.dtype)
+        shuffle = check_bool("shuffle", shuffle)
+        l2 = check_nonnegative_scalar("l2", l2)
+        validation = self._check_validation(validation_data)
+        stopping = _resolve_early_stopping(early_stopping, validation is not None)
+        if callback is not None and not callable(callback):
+            raise TypeError(f"callback: got {callback!r}, expected a callable or None")
+        progress = check_bool("progress", progress)
+        shuffle_rng = check_random_state(random_state) if random_state is not None else None
+
+        if reinitialize:
+            self._initialize()
+        shuffle_rng = shuffle_rng if shuffle_rng is not None else self._rng
+        engine = self._engine
+        if self.optimizer_ is None or self.optimizer_.name != optimizer.name:
+            engine.reset_optimizer()
+        config = optimizer.get_config()
+        del config["name"]
+        engine.configure_optimizer(OPTIMIZER_CODES[optimizer.name], **config)
+        self.optimizer_ = optimizer
+        engine.l2 = l2
+        engine.reserve(batch_size)
+
+        history = self.history_ = History()
+        per_epoch = validation is not None or stopping is not None or callback is not None
+        chunk = 1 if per_epoch else self._epochs_per_chunk(n_samples, shuffle)
+        bar = ProgressBar(epochs) if progress else None
+        best_params = None
+        logs = {}
+        try:
+            while history.epochs < epochs:
+                count = min(chunk, epochs - history.epochs)
+                order = _permutations(shuffle_rng, n_samples, count) if shuffle else None
+                losses = np.full(count, np.nan)
+                try:
+                    engine.fit_epochs(inputs, targets, weights, order, count, batch_size, losses)
+                finally:
+                    history.loss.extend(losses[:engine.epochs_done].tolist())
+                epoch = history.epochs - 1
+                logs = {"loss": history.loss[-1]}
+                if validation is not None:
+                    logs["val_loss"] = self._loss(*validation, l2=0.0)
+                    logs["val_score"] = self._score(*validation)
+                    history.val_loss.append(logs["val_loss"])
+                    history.val_score.append(logs["val_score"])
+                if stopping is not None and stopping.update(epoch, logs):
+                    history.best_epoch = epoch
+                    if stopping.rule.restore_best:
+                        best_params = engine.params.copy()
+                if bar is not None:
+                    bar.update(history.epochs, logs)
+                if callback is not None and callback(epoch, dict(logs)) is True:
+                    history.stopped_early = True
+                    break
+                if stopping is not None and stopping.should_stop:
+                    history.stopped_early = True
+                    break
+        finally:
+            if bar is not None:
+                bar.close(history.epochs, logs)
+        if best_params is not None:
+            engine.params[...] = best_params
+        return history
+
+    def _epochs_per_chunk(self, n_samples, shuffle):
+        sizes = self.layer_sizes
+        work = 3 * n_samples * sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+        chunk = max(1, _CHUNK_WORK // max(1, work))
+        if shuffle:
+            chunk = min(chunk, max(1, _MAX_ORDER_ENTRIES // n_samples))
+        return chunk
+
+    # -- inference and inspection --------------------------------------------------
+
+    def predict(self, X, out=None):
+        """The output layer's values for X: probabilities for softmax and
+        logistic outputs.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_inputs) or (n_inputs,)
+            A 1-D array is one sample, and gets a 1-D result.
+        out : ndarray, optional
+            Written in place and returned: the model's dtype, C-contiguous,
+            shape (n_samples, n_outputs) (or (n_outputs,) for 1-D X). For one
+            sample of the model's dtype, this path allocates nothing.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_outputs) or (n_outputs,)
+        """
+        if out is not None and self._engine.predict_one(X, out):
+            return out
+        inputs, one_sample = check_inputs("X", X, self.layer_sizes[0], self.dtype)
+        n_samples, n_outputs = inputs.shape[0], self.layer_sizes[-1]
+        shape = (n_outputs,) if one_sample else (n_samples, n_outputs)
+        if out is None:
+            out = np.empty(shape, dtype=self.dtype)
+        else:
+            check_out(out, shape, self.dtype, inputs)
+        self._engine.reserve(min(n_samples, _PREDICT_ROWS))
+        self._engine.predict(inputs, out.reshape(n_samples, n_outputs))
+        return out
+
+    predict_proba = predict
+
+    def loss(self, X, y, *, sample_weight=None, l2=0.0):
+        """The loss on (X, y), as ``fit`` minimises it (with this L2 penalty)."""
+        inputs, targets, weights = self._check_data(X, y, sample_weight)
+        return self._loss(inputs, targets, weights, l2=check_nonnegative_scalar("l2", l2))
+
+    def gradients(self, X, y, *, sample_weight=None, l2=0.0):
+        """The gradient of ``loss(X, y, sample_weight=..., l2=...)`` in every
+        parameter, with X as one batch; nothing is updated.
+
+        Returns
+        -------
+        Gradients
+            ``(loss, coefs, intercepts)``: the loss, and fresh arrays shaped
+            as ``coefs_`` and ``intercepts_``.
+        """
+        inputs, targets, weights = self._check_data(X, y, sample_weight)
+        l2 = check_nonnegative_scalar("l2", l2)
+        engine = self._engine
+        engine.reserve(inputs.shape[0])
+        saved, engine.l2 = engine.l2, l2
+        try:
+            loss = engine.evaluate(inputs, targets, weights, True)
+        finally:
+            engine.l2 = saved
+        grads = engine.grads.copy()
+        coefs, intercepts = [], []
+        for (layer, (weights_at, bias_at)), coef in zip(enumerate(engine.weight_slices()), self._coefs):
+            coefs.append(grads[weights_at].reshape(coef.shape))
+            if bias_at is not None:
+                intercepts.append(grads[bias_at])
+        return Gradients(loss, coefs, intercepts)
+
+    def score(self, X, y, *, sample_weight=None):
+        """Accuracy for softmax and logistic outputs (every output of a sample
+        right), R^2 averaged over outputs otherwise."""
+        return self._score(*self._check_data(X, y, sample_weight))
+
+    def _loss(self, inputs, targets, weights, l2):
+        engine = self._engine
+        engine.reserve(min(inputs.shape[0], _PREDICT_ROWS))
+        saved, engine.l2 = engine.l2, l2
+        try:
+            return engine.evaluate(inputs, targets, weights, False)
+        finally:
+            engine.l2 = saved
+
+    def _score(self, inputs, targets, weights):
+        predicted = self.predict(inputs)
+        if self.output_activation == "softmax":
+            return float(np.average(predicted.argmax(axis=1) == targets.argmax(axis=1), weights=weights))
+        if self.output_activation == "logistic":
+            right = ((predicted > 0.5) == (targets > 0.5)).all(axis=1)
+            return float(np.average(right, weights=weights))
+        return _r2_score(targets, predicted, weights)
+
+    # -- checks ------------------------------------------------------------------
+
+    def _check_data(self, X, y, sample_weight, prefix=""):
+        inputs, _ = check_inputs(prefix + "X", X, self.layer_sizes[0], self.dtype)
+        targets = check_targets(prefix + "y", y, inputs.shape[0], self.layer_sizes[-1],
+                                self.loss_name, self.dtype)
+        check_same_samples(prefix + "X", inputs, prefix + "y", targets)
+        weights = check_sample_weight(sample_weight, inputs.shape[0], self.dtype)
+        return inputs, targets, weights
+
+    def _check_validation(self, validation_data):
+        if validation_data is None:
+            return None
+        if not isinstance(validation_data, tuple) or len(validation_data) not in (2, 3):
+            raise TypeError(f"validation_data: got {type(validation_data).__name__}, expected a "
+                            "tuple (X_val, y_val) or (X_val, y_val, sample_weight_val)")
+        X, y, *rest = validation_data
+        return self._check_data(X, y, rest[0] if rest else None, prefix="validation_data ")
+
+    # -- persistence ---------------------------------------------------------------
+
+    def save(self, path):
+        """Write the model to ``path`` in nncore's ``.npz`` format (see ``nncore.load``)."""
+        _serialize.save(self, path)
+
+
+def _resolve_head(output_activation, loss, n_outputs):
+    """The (output activation, loss) pair: each defaults from the other; checked together."""
+    if output_activation is not None:
+        check_choice("output_activation", output_activation, OUTPUT_ACTIVATIONS)
+    if loss is not None:
+        check_choice("loss", loss, LOSSES)
+    if loss is None:
+        loss = DEFAULT_LOSS.get(output_activation, "squared_error")
+    if output_activation is None:
+        output_activation = FUSED_OUTPUT.get(loss, "identity")
+    if loss in FUSED_OUTPUT and output_activation != FUSED_OUTPUT[loss]:
+        raise ValueError(f"loss: got {loss!r} with output_activation={output_activation!r}, "
+                         f"expected output_activation={FUSED_OUTPUT[loss]!r}: the gradient is "
+                         "fused with that activation")
+    if output_activation == "softmax" and n_outputs < 2:
+        raise ValueError(f"output_activation: got 'softmax' with {n_outputs} output, expected at "
+                         "least 2 outputs (a softmax of one value is always 1; use 'logistic')")
+    return output_activation, loss
+
+
+def _with_rate(optimizer, learning_rate):
+    config = optimizer.get_config()
+    name = config.pop("name")
+    config["learning_rate"] = learning_rate
+    return OPTIMIZER_CLASSES[name](**config)
+
+
+def _resolve_optimizer(optimizer, learning_rate, dtype):
+    """An SGD or Adam object, its learning rate positive in ``dtype``."""
+    if isinstance(optimizer, str):
+        check_choice("optimizer", optimizer, tuple(OPTIMIZER_CLASSES))
+        resolved = OPTIMIZER_CLASSES[optimizer]() if learning_rate is None else \
+            OPTIMIZER_CLASSES[optimizer](learning_rate=learning_rate)
+    elif isinstance(optimizer, (SGD, Adam)):
+        if learning_rate is not None:
+            raise ValueError(f"learning_rate: got {learning_rate!r} with an optimizer object "
+                             f"({optimizer!r}), expected None; set the object's learning_rate")
+        resolved = optimizer
+    else:
+        raise TypeError(f"optimizer: got {optimizer!r}, expected 'sgd', 'adam', "
+                        "nncore.SGD(...) or nncore.Adam(...)")
+    check_learning_rate(resolved.learning_rate, dtype)
+    return resolved
+
+
+def _resolve_early_stopping(early_stopping, has_validation):
+    if early_stopping is None or early_stopping is False:
+        return None
+    if early_stopping is True:
+        early_stopping = EarlyStopping()
+    if not isinstance(early_stopping, EarlyStopping):
+        raise TypeError(f"early_stopping: got {early_stopping!r}, expected None, True or "
+                        "nncore.EarlyStopping(...)")
+    return EarlyStoppingState(early_stopping, has_validation)
+
+
+def _permutations(rng, n_samples, count):
+    """``count`` permutations of range(n_samples), one per row: the same as
+    ``count`` calls of ``rng.permutation(n_samples)``, so results do not
+    depend on how epochs are grouped."""
+    if isinstance(rng, np.random.Generator):
+        return rng.permuted(np.tile(np.arange(n_samples, dtype=np.int64), (count, 1)), axis=1)
+    return np.stack([rng.permutation(n_samples) for _ in range(count)]).astype(np.int64)
+
+
+def _r2_score(targets, predicted, weights):
+    """R^2 per output, averaged; scikit-learn's convention for constant targets."""
+    weights = np.ones(targets.shape[0]) if weights is None else weights
+    weights = weights[:, None]
+    residual = (weights * (targets - predicted) ** 2).sum(axis=0, dtype=np.float64)
+    mean = np.average(targets, axis=0, weights=weights[:, 0])
+    total = (weights * (targets - mean) ** 2).sum(axis=0, dtype=np.float64)
+    scores = np.where(total > 0, 1 - residual / np.where(total > 0, total, 1),
+                      np.where(residual == 0, 1.0, 0.0))
+    return float(scores.mean())
