@@ -1,6 +1,7 @@
 """Build script: cythonize the kernels. Metadata lives in pyproject.toml."""
 import os
 
+import numpy
 from Cython.Build import cythonize
 from Cython.Tempita import sub
 from setuptools import Extension, setup
@@ -38,11 +39,12 @@ extensions = [
     Extension(
         f"nncore.{name}",
         [f"nncore/{name}.pyx"],
-        include_dirs=["nncore"],
+        include_dirs=["nncore", numpy.get_include()],
         extra_compile_args=COMPILE_ARGS,
         extra_link_args=LINK_ARGS,
         # Recorded so benchmarks can report how the kernels were built.
-        define_macros=[("NNCORE_COMPILE_ARGS", '"' + " ".join(COMPILE_ARGS) + '"')],
+        define_macros=[("NNCORE_COMPILE_ARGS", '"' + " ".join(COMPILE_ARGS) + '"'),
+                       ("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     )
     for name in ("_kernels", "_kernel_views", "_engine")
 ]

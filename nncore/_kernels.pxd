@@ -21,6 +21,14 @@ cdef extern from "_math.h" nogil:
     void nncore_exp_nonpositive_f64(const double* z, double* out, Py_ssize_t n)
     void nncore_exp_nonpositive_f32(const float* z, float* out, Py_ssize_t n)
 
+cdef extern from "_dense.h" nogil:
+    void nncore_matmul_rows_f64(const double* a, Py_ssize_t a_row, Py_ssize_t a_sum,
+                                const double* b, Py_ssize_t b_sum, double* c,
+                                Py_ssize_t m, Py_ssize_t n, Py_ssize_t k)
+    void nncore_matmul_rows_f32(const float* a, Py_ssize_t a_row, Py_ssize_t a_sum,
+                                const float* b, Py_ssize_t b_sum, float* c,
+                                Py_ssize_t m, Py_ssize_t n, Py_ssize_t k)
+
 # Codes shared with Python through _kernels.pyx (ACTIVATION_CODES, LOSS_CODES).
 cdef enum Activation:
     IDENTITY = 0
@@ -58,9 +66,24 @@ cdef inline void _small_matmul(const floating* a, Py_ssize_t a_row, Py_ssize_t a
                                Py_ssize_t k) noexcept nogil:
     """C[r, q] := sum over t of A[r, t] * B[t, q], C:(m,n) row-major; A and B by strides.
 
-    Four outputs at a time in registers, each summed over t in order, so the
-    bits do not depend on the blocking. For layers too small for BLAS.
+    Every C[r, q] is summed over t in order from 0, so the bits do not depend
+    on the loop shape chosen. For layers too small for BLAS.
     """
+    # Below 8 outputs a row the call into _dense.h costs more than it saves.
+    if b_col == 1 and n >= 8:
+        if floating is double:
+            nncore_matmul_rows_f64(a, a_row, a_sum, b, b_sum, c, m, n, k)
+        else:
+            nncore_matmul_rows_f32(a, a_row, a_sum, b, b_sum, c, m, n, k)
+    else:
+        _small_matmul_blocked(a, a_row, a_sum, b, b_sum, b_col, c, m, n, k)
+
+
+cdef inline void _small_matmul_blocked(const floating* a, Py_ssize_t a_row, Py_ssize_t a_sum,
+                                       const floating* b, Py_ssize_t b_sum, Py_ssize_t b_col,
+                                       floating* c, Py_ssize_t m, Py_ssize_t n,
+                                       Py_ssize_t k) noexcept nogil:
+    """_small_matmul for strided columns of B: four outputs at a time in registers."""
     cdef Py_ssize_t r, q, t
     cdef floating a_rt, c0, c1, c2, c3
     cdef const floating* b_t
