@@ -1,0 +1,76 @@
+from typing import Any, Optional, Sequence, Union
+
+import numpy as np
+from numpy.typing import DTypeLike, NDArray
+
+BLAS_THRESHOLD: int
+OPTIMIZER_CODES: dict[str, int]
+
+Array = NDArray[np.floating]
+
+class _Engine:
+    n_layers: int
+    n_params: int
+    capacity: int
+    params: Array
+    grads: Array
+    first_moment: Array
+    second_moment: Array
+    config: tuple[Any, ...]
+    epochs_done: int
+    loss: float
+    learning_rate: float
+    l2: float
+    step_count: int
+    def __init__(
+        self,
+        widths: Sequence[int],
+        biases: Sequence[bool],
+        activations: Sequence[int],
+        loss: int,
+        negative_slope: float,
+        capacity: int,
+        blas_threshold: int = ...,
+    ) -> None: ...
+    def reserve(self, rows: int) -> None: ...
+    def weights(self, layer: int) -> Array: ...
+    def bias(self, layer: int) -> Optional[Array]: ...
+    def weight_slices(self) -> list[tuple[slice, Optional[slice]]]: ...
+    def outputs(self, layer: int, rows: int) -> Array: ...
+    def uses_blas(self, layer: int, rows: int) -> bool: ...
+    def configure_optimizer(
+        self,
+        kind: int,
+        learning_rate: float,
+        momentum: float = ...,
+        nesterov: bool = ...,
+        beta_1: float = ...,
+        beta_2: float = ...,
+        epsilon: float = ...,
+    ) -> None: ...
+    def reset_optimizer(self) -> None: ...
+    def restore_loss(self, value: float) -> None: ...
+    def get_state(self) -> dict[str, Any]: ...
+    def set_state(self, state: dict[str, Any]) -> None: ...
+    def bind(self, inputs: Array, targets: Array) -> None: ...
+    def forward_bound(self) -> None: ...
+    def step_bound(self) -> None: ...
+    def predict(self, inputs: Array, outputs: Array) -> None: ...
+    def predict_one(self, inputs: object, outputs: object) -> bool: ...
+    def evaluate(self, inputs: Array, targets: Array, sample_weight: Optional[Array], gradients: bool) -> float: ...
+    def fit_epochs(
+        self,
+        inputs: Array,
+        targets: Array,
+        sample_weight: Optional[Array],
+        order: Optional[NDArray[np.int64]],
+        epochs: int,
+        batch_size: int,
+        losses: Optional[NDArray[np.float64]],
+    ) -> None: ...
+
+class Engine64(_Engine): ...
+class Engine32(_Engine): ...
+
+def engine_class(dtype: DTypeLike) -> Union[type[Engine64], type[Engine32]]: ...
+def rebuild_engine(dtype: DTypeLike, config: tuple[Any, ...], state: dict[str, Any]) -> _Engine: ...
