@@ -1,4 +1,4 @@
-"""Each kernel of ``_kernels`` called on NumPy arrays, one call at a time.
+"""Each kernel of ``_kernels`` and ``_optim`` called on NumPy arrays, one call at a time.
 
 For the tests (each kernel against its namesake in ``nncore.reference``)
 and for one-off calls such as ``Neuron.feedforward``. These are reachable
@@ -6,10 +6,13 @@ from Python, so the public functions check that the operands share one
 dtype (TypeError) before Cython picks a specialization, and the private
 fused ones check shapes (ValueError). Outputs are written in place.
 """
+import numpy as np
+
 from nncore cimport _kernels as k
 from nncore._kernels cimport floating
 from nncore cimport _optim
-from nncore._validation import check_kernel_dtypes, check_kernel_shapes
+from nncore._kernels import ACTIVATION_CODES
+from nncore._validation import check_choice, check_kernel_dtypes, check_kernel_shapes
 
 
 def _dense_forward(const floating[:, ::1] inputs, const floating[:, ::1] weights,
@@ -105,6 +108,208 @@ def _sgd_update(floating[::1] params, const floating[::1] grads, double learning
         _optim.sgd_update(&params[0], &grads[0], <floating> learning_rate, params.shape[0])
 
 
+def _tanh_forward(const floating[::1] total, floating[::1] outputs):
+    """outputs := tanh(total), element-wise over flat arrays; they may be one array."""
+    check_kernel_shapes("tanh_forward", {"outputs": ((outputs.shape[0],), (total.shape[0],))})
+    with nogil:
+        k.tanh_forward(&total[0], &outputs[0], total.shape[0])
+
+
+def _tanh_backward(const floating[::1] grad_outputs, const floating[::1] outputs,
+                  floating[::1] delta):
+    """delta := grad_outputs * (1 - outputs * outputs), element-wise."""
+    check_kernel_shapes("tanh_backward", {
+        "outputs": ((outputs.shape[0],), (grad_outputs.shape[0],)),
+        "delta": ((delta.shape[0],), (grad_outputs.shape[0],)),
+    })
+    with nogil:
+        k.tanh_backward(&grad_outputs[0], &outputs[0], &delta[0], delta.shape[0])
+
+
+def _relu_forward(const floating[::1] total, floating[::1] outputs):
+    """outputs := max(total, 0), element-wise over flat arrays."""
+    check_kernel_shapes("relu_forward", {"outputs": ((outputs.shape[0],), (total.shape[0],))})
+    with nogil:
+        k.relu_forward(&total[0], &outputs[0], total.shape[0])
+
+
+def _relu_backward(const floating[::1] grad_outputs, const floating[::1] outputs,
+                  floating[::1] delta):
+    """delta := grad_outputs where outputs > 0, else 0."""
+    check_kernel_shapes("relu_backward", {
+        "outputs": ((outputs.shape[0],), (grad_outputs.shape[0],)),
+        "delta": ((delta.shape[0],), (grad_outputs.shape[0],)),
+    })
+    with nogil:
+        k.relu_backward(&grad_outputs[0], &outputs[0], &delta[0], delta.shape[0])
+
+
+def _leaky_relu_forward(const floating[::1] total, floating[::1] outputs, double slope):
+    """outputs := total where total > 0, else slope * total."""
+    check_kernel_shapes("leaky_relu_forward", {"outputs": ((outputs.shape[0],), (total.shape[0],))})
+    with nogil:
+        k.leaky_relu_forward(&total[0], &outputs[0], <floating> slope, total.shape[0])
+
+
+def _leaky_relu_backward(const floating[::1] grad_outputs, const floating[::1] outputs,
+                        floating[::1] delta, double slope):
+    """delta := grad_outputs where outputs > 0, else slope * grad_outputs."""
+    check_kernel_shapes("leaky_relu_backward", {
+        "outputs": ((outputs.shape[0],), (grad_outputs.shape[0],)),
+        "delta": ((delta.shape[0],), (grad_outputs.shape[0],)),
+    })
+    with nogil:
+        k.leaky_relu_backward(&grad_outputs[0], &outputs[0], &delta[0], <floating> slope,
+                              delta.shape[0])
+
+
+def _softmax_forward(const floating[:, ::1] total, floating[:, ::1] outputs):
+    """outputs := softmax of each row of total."""
+    check_kernel_shapes("softmax_forward", {
+        "outputs": ((outputs.shape[0], outputs.shape[1]), (total.shape[0], total.shape[1])),
+    })
+    with nogil:
+        k.softmax_forward(&total[0, 0], &outputs[0, 0], total.shape[0], total.shape[1])
+
+
+def _softmax_backward(const floating[:, ::1] grad_outputs, const floating[:, ::1] outputs,
+                     floating[:, ::1] delta):
+    """delta := outputs * (grad_outputs - row sums of grad_outputs * outputs)."""
+    cdef Py_ssize_t n_samples = grad_outputs.shape[0], n_out = grad_outputs.shape[1]
+    check_kernel_shapes("softmax_backward", {
+        "outputs": ((outputs.shape[0], outputs.shape[1]), (n_samples, n_out)),
+        "delta": ((delta.shape[0], delta.shape[1]), (n_samples, n_out)),
+    })
+    with nogil:
+        k.softmax_backward(&grad_outputs[0, 0], &outputs[0, 0], &delta[0, 0], n_samples, n_out)
+
+
+def _activation_forward(int kind, const floating[:, ::1] total, floating[:, ::1] outputs,
+                       double slope):
+    """outputs := f(total) for the activation code ``kind``."""
+    check_kernel_shapes("activation_forward", {
+        "outputs": ((outputs.shape[0], outputs.shape[1]), (total.shape[0], total.shape[1])),
+    })
+    with nogil:
+        k.activation_forward(kind, &total[0, 0], &outputs[0, 0], total.shape[0], total.shape[1],
+                             <floating> slope)
+
+
+def _activation_backward(int kind, const floating[:, ::1] grad_outputs,
+                        const floating[:, ::1] outputs, floating[:, ::1] delta, double slope):
+    """delta := grad_outputs * f'(total), from the outputs f(total), for the activation code ``kind``."""
+    cdef Py_ssize_t n_samples = grad_outputs.shape[0], n_out = grad_outputs.shape[1]
+    check_kernel_shapes("activation_backward", {
+        "outputs": ((outputs.shape[0], outputs.shape[1]), (n_samples, n_out)),
+        "delta": ((delta.shape[0], delta.shape[1]), (n_samples, n_out)),
+    })
+    with nogil:
+        k.activation_backward(kind, &grad_outputs[0, 0], &outputs[0, 0], &delta[0, 0],
+                              n_samples, n_out, <floating> slope)
+
+
+def _weighted_squared_error_backward(const floating[:, ::1] outputs, const floating[:, ::1] targets,
+                                    const floating[::1] sample_weight, double factor,
+                                    floating[:, ::1] grad_outputs):
+    """grad_outputs := factor * w * (outputs - targets); returns sum of w * squared errors."""
+    cdef Py_ssize_t n_samples = outputs.shape[0], n_out = outputs.shape[1]
+    cdef double loss
+    check_kernel_shapes("weighted_squared_error_backward", {
+        "targets": ((targets.shape[0], targets.shape[1]), (n_samples, n_out)),
+        "sample_weight": ((sample_weight.shape[0],) if sample_weight is not None else (n_samples,),
+                          (n_samples,)),
+        "grad_outputs": ((grad_outputs.shape[0], grad_outputs.shape[1]), (n_samples, n_out)),
+    })
+    with nogil:
+        loss = k.weighted_squared_error_backward(
+            &outputs[0, 0], &targets[0, 0], &sample_weight[0] if sample_weight is not None else NULL,
+            <floating> factor, &grad_outputs[0, 0], n_samples, n_out)
+    return loss
+
+
+def _logistic_cross_entropy_backward(const floating[:, ::1] total, const floating[:, ::1] outputs,
+                                    const floating[:, ::1] targets,
+                                    const floating[::1] sample_weight, double factor,
+                                    floating[:, ::1] delta):
+    """delta := factor * w * (outputs - targets); returns the weighted binary cross-entropy."""
+    cdef Py_ssize_t n_samples = total.shape[0], n_out = total.shape[1]
+    cdef double loss
+    check_kernel_shapes("logistic_cross_entropy_backward", {
+        "outputs": ((outputs.shape[0], outputs.shape[1]), (n_samples, n_out)),
+        "targets": ((targets.shape[0], targets.shape[1]), (n_samples, n_out)),
+        "sample_weight": ((sample_weight.shape[0],) if sample_weight is not None else (n_samples,),
+                          (n_samples,)),
+        "delta": ((delta.shape[0], delta.shape[1]), (n_samples, n_out)),
+    })
+    with nogil:
+        loss = k.logistic_cross_entropy_backward(
+            &total[0, 0], &outputs[0, 0], &targets[0, 0],
+            &sample_weight[0] if sample_weight is not None else NULL, <floating> factor,
+            &delta[0, 0], n_samples, n_out)
+    return loss
+
+
+def _softmax_cross_entropy_backward(const floating[:, ::1] total, const floating[:, ::1] outputs,
+                                   const floating[:, ::1] targets,
+                                   const floating[::1] sample_weight, double factor,
+                                   floating[:, ::1] delta):
+    """delta := factor * w * (outputs * row sums of targets - targets); returns the weighted cross-entropy."""
+    cdef Py_ssize_t n_samples = total.shape[0], n_out = total.shape[1]
+    cdef floating[::1] scratch
+    cdef double loss
+    check_kernel_shapes("softmax_cross_entropy_backward", {
+        "outputs": ((outputs.shape[0], outputs.shape[1]), (n_samples, n_out)),
+        "targets": ((targets.shape[0], targets.shape[1]), (n_samples, n_out)),
+        "sample_weight": ((sample_weight.shape[0],) if sample_weight is not None else (n_samples,),
+                          (n_samples,)),
+        "delta": ((delta.shape[0], delta.shape[1]), (n_samples, n_out)),
+    })
+    # The kernel's workspace for one row's exponentials.
+    scratch = np.empty(n_out, dtype=np.float64 if floating is double else np.float32)
+    with nogil:
+        loss = k.softmax_cross_entropy_backward(
+            &total[0, 0], &outputs[0, 0], &targets[0, 0],
+            &sample_weight[0] if sample_weight is not None else NULL, <floating> factor,
+            &delta[0, 0], &scratch[0], n_samples, n_out)
+    return loss
+
+
+def _momentum_update(floating[::1] params, const floating[::1] grads, floating[::1] velocity,
+                    double learning_rate, double momentum, bint nesterov):
+    """velocity := momentum * velocity - learning_rate * grads; params += the step, in place."""
+    check_kernel_shapes("momentum_update", {
+        "grads": ((grads.shape[0],), (params.shape[0],)),
+        "velocity": ((velocity.shape[0],), (params.shape[0],)),
+    })
+    with nogil:
+        _optim.momentum_update(&params[0], &grads[0], &velocity[0], <floating> learning_rate,
+                               <floating> momentum, nesterov, params.shape[0])
+
+
+def _adam_update(floating[::1] params, const floating[::1] grads, floating[::1] first_moment,
+                floating[::1] second_moment, double step_size, double beta_1, double beta_2,
+                double epsilon):
+    """One Adam step on params and both moments, in place."""
+    check_kernel_shapes("adam_update", {
+        "grads": ((grads.shape[0],), (params.shape[0],)),
+        "first_moment": ((first_moment.shape[0],), (params.shape[0],)),
+        "second_moment": ((second_moment.shape[0],), (params.shape[0],)),
+    })
+    with nogil:
+        _optim.adam_update(&params[0], &grads[0], &first_moment[0], &second_moment[0],
+                           <floating> step_size, <floating> beta_1, <floating> beta_2,
+                           <floating> epsilon, params.shape[0])
+
+
+def _l2_backward(const floating[::1] weights, floating[::1] grads, double factor):
+    """grads += factor * weights, in place; returns sum(weights**2)."""
+    cdef double squares
+    check_kernel_shapes("l2_backward", {"grads": ((grads.shape[0],), (weights.shape[0],))})
+    with nogil:
+        squares = _optim.l2_backward(&weights[0], &grads[0], <floating> factor, weights.shape[0])
+    return squares
+
+
 def dense_forward(inputs, weights, bias, outputs, use_blas=False):
     """outputs := inputs @ weights (+ bias); pass bias=None for none."""
     check_kernel_dtypes("dense_forward", inputs=inputs, weights=weights, bias=bias, outputs=outputs)
@@ -151,3 +356,112 @@ def sgd_update(params, grads, learning_rate):
     """params -= learning_rate * grads, in place."""
     check_kernel_dtypes("sgd_update", params=params, grads=grads)
     _sgd_update(params, grads, learning_rate)
+
+
+def tanh_forward(total, outputs):
+    """outputs := tanh(total), element-wise over flat arrays; they may be one array."""
+    check_kernel_dtypes("tanh_forward", total=total, outputs=outputs)
+    _tanh_forward(total, outputs)
+
+
+def tanh_backward(grad_outputs, outputs, delta):
+    """delta := grad_outputs * (1 - outputs * outputs), element-wise."""
+    check_kernel_dtypes("tanh_backward", grad_outputs=grad_outputs, outputs=outputs, delta=delta)
+    _tanh_backward(grad_outputs, outputs, delta)
+
+
+def relu_forward(total, outputs):
+    """outputs := max(total, 0), element-wise over flat arrays."""
+    check_kernel_dtypes("relu_forward", total=total, outputs=outputs)
+    _relu_forward(total, outputs)
+
+
+def relu_backward(grad_outputs, outputs, delta):
+    """delta := grad_outputs where outputs > 0, else 0."""
+    check_kernel_dtypes("relu_backward", grad_outputs=grad_outputs, outputs=outputs, delta=delta)
+    _relu_backward(grad_outputs, outputs, delta)
+
+
+def leaky_relu_forward(total, outputs, slope):
+    """outputs := total where total > 0, else slope * total."""
+    check_kernel_dtypes("leaky_relu_forward", total=total, outputs=outputs)
+    _leaky_relu_forward(total, outputs, slope)
+
+
+def leaky_relu_backward(grad_outputs, outputs, delta, slope):
+    """delta := grad_outputs where outputs > 0, else slope * grad_outputs."""
+    check_kernel_dtypes("leaky_relu_backward", grad_outputs=grad_outputs, outputs=outputs, delta=delta)
+    _leaky_relu_backward(grad_outputs, outputs, delta, slope)
+
+
+def softmax_forward(total, outputs):
+    """outputs := softmax of each row of total, (n_samples, n_out)."""
+    check_kernel_dtypes("softmax_forward", total=total, outputs=outputs)
+    _softmax_forward(total, outputs)
+
+
+def softmax_backward(grad_outputs, outputs, delta):
+    """delta := outputs * (grad_outputs - row sums of grad_outputs * outputs)."""
+    check_kernel_dtypes("softmax_backward", grad_outputs=grad_outputs, outputs=outputs, delta=delta)
+    _softmax_backward(grad_outputs, outputs, delta)
+
+
+def activation_forward(activation, total, outputs, slope):
+    """outputs := f(total) for the activation named ``activation`` (a key of
+    ``_kernels.ACTIVATION_CODES``); slope is leaky ReLU's."""
+    check_choice("activation_forward: activation", activation, tuple(ACTIVATION_CODES))
+    check_kernel_dtypes("activation_forward", total=total, outputs=outputs)
+    _activation_forward(ACTIVATION_CODES[activation], total, outputs, slope)
+
+
+def activation_backward(activation, grad_outputs, outputs, delta, slope):
+    """delta := grad_outputs * f'(total), from the outputs f(total), for the
+    activation named ``activation``; slope is leaky ReLU's."""
+    check_choice("activation_backward: activation", activation, tuple(ACTIVATION_CODES))
+    check_kernel_dtypes("activation_backward", grad_outputs=grad_outputs, outputs=outputs, delta=delta)
+    _activation_backward(ACTIVATION_CODES[activation], grad_outputs, outputs, delta, slope)
+
+
+def weighted_squared_error_backward(outputs, targets, sample_weight, factor, grad_outputs):
+    """grad_outputs := factor * w * (outputs - targets); returns the sum over samples
+    of w * sum((outputs - targets)**2). sample_weight=None weighs every sample 1."""
+    check_kernel_dtypes("weighted_squared_error_backward", outputs=outputs, targets=targets,
+                        sample_weight=sample_weight, grad_outputs=grad_outputs)
+    return _weighted_squared_error_backward(outputs, targets, sample_weight, factor, grad_outputs)
+
+
+def logistic_cross_entropy_backward(total, outputs, targets, sample_weight, factor, delta):
+    """delta := factor * w * (outputs - targets), outputs = sigmoid(total); returns
+    the weighted binary cross-entropy. total and delta may be one array."""
+    check_kernel_dtypes("logistic_cross_entropy_backward", total=total, outputs=outputs,
+                        targets=targets, sample_weight=sample_weight, delta=delta)
+    return _logistic_cross_entropy_backward(total, outputs, targets, sample_weight, factor, delta)
+
+
+def softmax_cross_entropy_backward(total, outputs, targets, sample_weight, factor, delta):
+    """delta := factor * w * (outputs * sum(targets) - targets), row by row, outputs =
+    softmax(total); returns the weighted cross-entropy. total and delta may be one array."""
+    check_kernel_dtypes("softmax_cross_entropy_backward", total=total, outputs=outputs,
+                        targets=targets, sample_weight=sample_weight, delta=delta)
+    return _softmax_cross_entropy_backward(total, outputs, targets, sample_weight, factor, delta)
+
+
+def momentum_update(params, grads, velocity, learning_rate, momentum, nesterov):
+    """velocity := momentum * velocity - learning_rate * grads, then params += velocity,
+    or with Nesterov params += momentum * velocity - learning_rate * grads; in place."""
+    check_kernel_dtypes("momentum_update", params=params, grads=grads, velocity=velocity)
+    _momentum_update(params, grads, velocity, learning_rate, momentum, nesterov)
+
+
+def adam_update(params, grads, first_moment, second_moment, step_size, beta_1, beta_2, epsilon):
+    """One Adam step on params and both moments, in place; step_size carries the
+    bias corrections (see _optim.adam_update)."""
+    check_kernel_dtypes("adam_update", params=params, grads=grads, first_moment=first_moment,
+                        second_moment=second_moment)
+    _adam_update(params, grads, first_moment, second_moment, step_size, beta_1, beta_2, epsilon)
+
+
+def l2_backward(weights, grads, factor):
+    """grads += factor * weights, in place; returns sum(weights**2)."""
+    check_kernel_dtypes("l2_backward", weights=weights, grads=grads)
+    return _l2_backward(weights, grads, factor)

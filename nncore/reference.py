@@ -18,11 +18,25 @@ Where this module departs from the printed text, and why:
    ``inf`` and ``1 / (1 + inf)`` is exactly 0, the correctly rounded limit.
    So the formula is stable for any finite input without changing any
    value it returns.
-6. The functions named like the compiled kernels (``dense_forward``,
+6. The functions named like the compiled kernels are additions, so the
+   kernels can be checked one by one. ``dense_forward``,
    ``dense_backward_*``, ``sigmoid_forward``, ``sigmoid_backward``,
-   ``sse_backward``, ``sgd_update``) are additions: each is one step of the tutorial's
-   methods, so the kernels can be checked one by one. The classes keep the
-   text's own one-liners; a test checks that the steps compose to them.
+   ``sse_backward`` and ``sgd_update`` are each one step of the tutorial's
+   methods; the classes keep the text's own one-liners, and a test checks
+   that the steps compose to them. The others go beyond the tutorial: the
+   activations ``tanh_*``, ``relu_*``, ``leaky_relu_*`` (with a ``slope``
+   for negative inputs), ``softmax_*`` and ``activation_forward`` /
+   ``activation_backward`` (which pick one by name); the losses
+   ``weighted_squared_error_backward``, ``logistic_cross_entropy_backward``
+   and ``softmax_cross_entropy_backward`` (optional per-sample weights and a
+   scale ``factor``); the optimizer steps ``momentum_update`` and
+   ``adam_update``; and the L2 penalty ``l2_backward``. Each has the
+   argument order of its kernel without the output arrays, and returns the
+   outputs, with the loss second where the kernel returns one. The
+   optimizer steps and ``l2_backward`` update their arrays in place, as the
+   kernels do; losses are summed in float64, as the kernels do. Scalars are
+   used as given: the kernels round them to the arrays' dtype first, so
+   pass them in that dtype to get the kernels' bits.
 """
 import numpy as np
 
@@ -37,6 +51,22 @@ __all__ = [
     "sigmoid_backward",
     "sse_backward",
     "sgd_update",
+    "tanh_forward",
+    "tanh_backward",
+    "relu_forward",
+    "relu_backward",
+    "leaky_relu_forward",
+    "leaky_relu_backward",
+    "softmax_forward",
+    "softmax_backward",
+    "activation_forward",
+    "activation_backward",
+    "weighted_squared_error_backward",
+    "logistic_cross_entropy_backward",
+    "softmax_cross_entropy_backward",
+    "momentum_update",
+    "adam_update",
+    "l2_backward",
     "Neuron",
     "OurNeuralNetwork",
     "NeuralNetwork",
@@ -93,6 +123,175 @@ def sse_backward(output, target):
 def sgd_update(weights, gradient, learning_rate=1.0):
     """weights -= learning_rate * gradient, in place."""
     weights -= learning_rate * gradient
+
+
+# Beyond the tutorial: the other layers, losses and optimizer steps of the
+# compiled engine, one function per kernel (item 6 above).
+
+
+def tanh_forward(total):
+    """tanh(total)."""
+    return np.tanh(total)
+
+
+def tanh_backward(grad_output, output):
+    """Chain rule through tanh, given its output a = tanh(z): grad_output * (1 - a * a)."""
+    return grad_output * (1 - output * output)
+
+
+def relu_forward(total):
+    """max(total, 0)."""
+    return np.maximum(total, 0)
+
+
+def relu_backward(grad_output, output):
+    """Chain rule through ReLU: grad_output where the output is positive, else 0."""
+    return np.where(output > 0, grad_output, 0)
+
+
+def leaky_relu_forward(total, slope):
+    """total where total > 0, else slope * total."""
+    return np.where(total > 0, total, slope * total)
+
+
+def leaky_relu_backward(grad_output, output, slope):
+    """Chain rule through leaky ReLU: grad_output where the output is positive,
+    else slope * grad_output. With slope >= 0 the output is positive exactly
+    where the input is."""
+    return np.where(output > 0, grad_output, slope * grad_output)
+
+
+def softmax_forward(total):
+    """exp(total) / the sum of exp(total), row by row.
+
+    Each row's maximum is subtracted first: the result is the same, and exp
+    cannot overflow.
+    """
+    exp_total = np.exp(total - total.max(axis=1, keepdims=True))
+    return exp_total / exp_total.sum(axis=1, keepdims=True)
+
+
+def softmax_backward(grad_output, output):
+    """Chain rule through softmax, given its output a: a * (g - g . a), row by row."""
+    dot = np.sum(grad_output * output, axis=1, keepdims=True)
+    return output * (grad_output - dot)
+
+
+ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu", "softmax")
+
+
+def activation_forward(activation, total, slope):
+    """The activation named ``activation`` applied to total; slope is leaky ReLU's."""
+    if activation == "identity":
+        return total.copy()
+    if activation == "logistic":
+        return sigmoid_forward(total)
+    if activation == "tanh":
+        return tanh_forward(total)
+    if activation == "relu":
+        return relu_forward(total)
+    if activation == "leaky_relu":
+        return leaky_relu_forward(total, slope)
+    if activation == "softmax":
+        return softmax_forward(total)
+    raise ValueError(f"activation: got {activation!r}, expected one of {ACTIVATIONS}")
+
+
+def activation_backward(activation, grad_output, output, slope):
+    """Chain rule through the activation named ``activation``, given its output."""
+    if activation == "identity":
+        return grad_output.copy()
+    if activation == "logistic":
+        return sigmoid_backward(grad_output, output)
+    if activation == "tanh":
+        return tanh_backward(grad_output, output)
+    if activation == "relu":
+        return relu_backward(grad_output, output)
+    if activation == "leaky_relu":
+        return leaky_relu_backward(grad_output, output, slope)
+    if activation == "softmax":
+        return softmax_backward(grad_output, output)
+    raise ValueError(f"activation: got {activation!r}, expected one of {ACTIVATIONS}")
+
+
+def weighted_squared_error_backward(output, target, sample_weight, factor):
+    """Gradient factor * w * (output - target), and the loss
+    sum over samples of w * sum((output - target)**2).
+
+    output, target: (n_samples, n_out); sample_weight: (n_samples,), or None
+    for weights of 1. Returns (gradient, loss).
+    """
+    if sample_weight is None:
+        sample_weight = np.ones(len(output), dtype=output.dtype)
+    gradient = (factor * sample_weight)[:, np.newaxis] * (output - target)
+    error = output.astype(np.float64) - target.astype(np.float64)
+    loss = np.sum(sample_weight * np.sum(error**2, axis=1))
+    return gradient, float(loss)
+
+
+def logistic_cross_entropy_backward(total, output, target, sample_weight, factor):
+    """Binary cross-entropy through a logistic output, output = sigmoid(total).
+
+    Returns the gradient in total, factor * w * (output - target), and the
+    loss, the sum over samples of w * sum(-target log(output) - (1 - target)
+    log(1 - output)), written as max(z, 0) - target z + log(1 + exp(-|z|)),
+    which is the same and finite for every finite z.
+    """
+    if sample_weight is None:
+        sample_weight = np.ones(len(output), dtype=output.dtype)
+    gradient = (factor * sample_weight)[:, np.newaxis] * (output - target)
+    z = total.astype(np.float64)
+    losses = np.maximum(z, 0) - target.astype(np.float64) * z + np.log1p(np.exp(-np.abs(z)))
+    loss = np.sum(sample_weight * np.sum(losses, axis=1))
+    return gradient, float(loss)
+
+
+def softmax_cross_entropy_backward(total, output, target, sample_weight, factor):
+    """Cross-entropy -sum(target log(softmax(total))) through a softmax output.
+
+    Returns the gradient in total, factor * w * (output * sum(target) -
+    target), row by row, and the loss, the sum over samples of
+    w * sum(target * (logsumexp(total) - total)), which is the same and
+    finite for every finite total.
+    """
+    if sample_weight is None:
+        sample_weight = np.ones(len(output), dtype=output.dtype)
+    target_sum = np.sum(target, axis=1, keepdims=True)
+    gradient = (factor * sample_weight)[:, np.newaxis] * (output * target_sum - target)
+    z = total.astype(np.float64)
+    top = z.max(axis=1, keepdims=True)
+    log_sum_exp = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
+    loss = np.sum(sample_weight * np.sum(target * (log_sum_exp - z), axis=1))
+    return gradient, float(loss)
+
+
+def momentum_update(weights, gradient, velocity, learning_rate, momentum, nesterov):
+    """velocity := momentum * velocity - learning_rate * gradient, then
+    weights += velocity, or with Nesterov weights += momentum * velocity -
+    learning_rate * gradient (a second step, looking ahead). In place."""
+    velocity[...] = momentum * velocity - learning_rate * gradient
+    if nesterov:
+        weights += momentum * velocity - learning_rate * gradient
+    else:
+        weights += velocity
+
+
+def adam_update(weights, gradient, first_moment, second_moment, step_size, beta_1, beta_2, epsilon):
+    """One Adam step, in place: the moments' running averages, then
+    weights -= step_size * first_moment / (sqrt(second_moment) + epsilon).
+
+    The bias corrections are folded into step_size, which at step t is
+    learning_rate * sqrt(1 - beta_2**t) / (1 - beta_1**t).
+    """
+    first_moment[...] = beta_1 * first_moment + (1 - beta_1) * gradient
+    second_moment[...] = beta_2 * second_moment + (1 - beta_2) * (gradient * gradient)
+    weights -= step_size * first_moment / (np.sqrt(second_moment) + epsilon)
+
+
+def l2_backward(weights, gradient, factor):
+    """gradient += factor * weights, in place; returns sum(weights**2) in float64."""
+    gradient += factor * weights
+    return float(np.sum(weights.astype(np.float64) ** 2))
 
 
 class Neuron:

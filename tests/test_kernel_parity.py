@@ -1,5 +1,12 @@
 """Each compiled kernel against its namesake in nncore.reference, per dtype,
-through both the fused loops and BLAS."""
+through both the fused loops and BLAS, with batch 1, width 1 and the
+in-place calls each kernel's docstring allows.
+
+Tolerances follow the arithmetic: exact where kernel and reference do the
+same element-wise operations in the same order; a few ulp where the kernel
+has its own exp or tanh; a bound from the length of the sum where the two
+sum in different orders (NumPy sums pairwise, the kernels in order). Both
+sum losses in float64."""
 import pathlib
 import re
 
@@ -7,6 +14,7 @@ import numpy as np
 import pytest
 
 from nncore import _kernel_views as kernels
+from nncore._kernels import ACTIVATION_CODES
 from nncore import reference
 
 SHAPES = [(1, 1, 1), (4, 3, 4), (7, 5, 1), (33, 17, 9)]
@@ -14,15 +22,15 @@ RTOL = {np.dtype(np.float64): 1e-13, np.dtype(np.float32): 2e-6}
 
 
 def kernel_names():
-    # The declarations the stack compiles against, read from the source .pxd.
-    pxd = pathlib.Path(__file__).resolve().parent.parent / "nncore" / "_kernels.pxd"
-    declarations = pxd.read_text()
+    # The declarations the engine compiles against, read from the source .pxd files.
+    source = pathlib.Path(__file__).resolve().parent.parent / "nncore"
+    declarations = "".join((source / pxd).read_text() for pxd in ("_kernels.pxd", "_optim.pxd"))
     return sorted(set(re.findall(r"^cdef (?:inline )?\w+ ([a-z]\w*)\(", declarations, flags=re.M)))
 
 
 def test_every_kernel_has_a_reference_and_an_entry_point():
     names = kernel_names()
-    assert "dense_forward" in names and len(names) >= 8
+    assert {"dense_forward", "softmax_cross_entropy_backward", "sgd_update", "adam_update"} <= set(names)
     for name in names:
         assert callable(getattr(reference, name)), name
         assert callable(getattr(kernels, name)), name
@@ -113,3 +121,356 @@ def test_sgd_update_is_exact(learning_rate, dtype, rng):
     reference.sgd_update(expected, grads, dtype.type(learning_rate))
     kernels.sgd_update(params, grads, learning_rate)
     np.testing.assert_array_equal(params, expected)
+
+
+# Beyond the tutorial: the other activations, the losses, the optimizer steps.
+
+FLAT_SIZES = [1, 5, 31, 32, 300]  # 31 and 32 straddle tanh's short/wide dispatch
+ROW_SHAPES = [(1, 1), (1, 5), (6, 1), (4, 3), (33, 9)]  # (n_samples, n_out)
+SLOPES = [0.0, 0.01, 0.3]
+# tanh and the logistic function have their own vectorized exp: within
+# 3 ulp of the exact value (test_math_accuracy.py), so within 4 of NumPy's.
+OWN_EXP_ULP = 4
+# The kernels' exp for softmax stops at exp(-708) (float32: exp(-86)), near the
+# smallest normal number; the reference's goes on down to 0.
+SOFTMAX_FLOOR = {np.dtype(np.float64): np.exp(-708.0), np.dtype(np.float32): np.exp(-86.0)}
+
+
+def eps(dtype):
+    return np.finfo(dtype).eps
+
+
+def logits(shape, dtype, rng):
+    """Pre-activations of both signs, some of them exactly 0."""
+    total = rng.standard_normal(shape) * 3
+    total.flat[::7] = 0
+    return total.astype(dtype)
+
+
+def sample_weights(n_samples, weighted, dtype, rng):
+    return (rng.random(n_samples) * 2).astype(dtype) if weighted else None
+
+
+def softmax_rtol(n_out, dtype):
+    # An ulp or two for each exp, on each side, and n_out ulp for each side's sum.
+    return (n_out + 4) * eps(dtype)
+
+
+def softmax_backward_atol(grad, n_out, dtype):
+    # Only the row's g . a is summed in another order: it differs by at most
+    # n_out eps max|g| (a sums to 1), and delta = a * (g - g . a) by a times that.
+    return n_out * eps(dtype) * np.abs(grad).max()
+
+
+FLAT_FORWARD = [("tanh_forward", ()), ("relu_forward", ())] + [
+    ("leaky_relu_forward", (slope,)) for slope in SLOPES]
+
+
+@pytest.mark.parametrize("size", FLAT_SIZES)
+@pytest.mark.parametrize("name, scalars", FLAT_FORWARD)
+def test_flat_forward(name, scalars, size, dtype, rng):
+    total = logits(size, dtype, rng)
+    out = np.full_like(total, np.nan)
+    getattr(kernels, name)(total, out, *scalars)
+    expected = getattr(reference, name)(total, *map(dtype.type, scalars))
+    if name == "tanh_forward":
+        np.testing.assert_allclose(out, expected, rtol=OWN_EXP_ULP * eps(dtype), atol=0)
+    else:
+        np.testing.assert_array_equal(out, expected)
+    # Z and A may be one array.
+    getattr(kernels, name)(total, total, *scalars)
+    np.testing.assert_array_equal(total, out)
+
+
+FLAT_BACKWARD = [("tanh_backward", "tanh_forward", ()), ("relu_backward", "relu_forward", ())] + [
+    ("leaky_relu_backward", "leaky_relu_forward", (slope,)) for slope in SLOPES]
+
+
+@pytest.mark.parametrize("size", FLAT_SIZES)
+@pytest.mark.parametrize("name, forward, scalars", FLAT_BACKWARD)
+def test_flat_backward_is_exact(name, forward, scalars, size, dtype, rng):
+    grad = rng.standard_normal(size).astype(dtype)
+    outputs = getattr(reference, forward)(logits(size, dtype, rng), *map(dtype.type, scalars))
+    delta = np.full_like(grad, np.nan)
+    getattr(kernels, name)(grad, outputs, delta, *scalars)
+    np.testing.assert_array_equal(delta, getattr(reference, name)(grad, outputs, *map(dtype.type, scalars)))
+    # G and D may be one array (activation_backward, which the engine calls
+    # that way, promises it for each activation).
+    getattr(kernels, name)(grad, outputs, grad, *scalars)
+    np.testing.assert_array_equal(grad, delta)
+
+
+@pytest.mark.parametrize("shape", ROW_SHAPES)
+def test_softmax_forward(shape, dtype, rng):
+    total = logits(shape, dtype, rng)
+    total[0] *= 1000  # a row whose smaller values fall below the kernel's floor
+    out = np.full_like(total, np.nan)
+    kernels.softmax_forward(total, out)
+    np.testing.assert_allclose(out, reference.softmax_forward(total), rtol=softmax_rtol(shape[1], dtype),
+                               atol=2 * SOFTMAX_FLOOR[dtype])
+    # Z and A may be one array.
+    kernels.softmax_forward(total, total)
+    np.testing.assert_array_equal(total, out)
+
+
+@pytest.mark.parametrize("shape", ROW_SHAPES)
+def test_softmax_backward(shape, dtype, rng):
+    grad = rng.standard_normal(shape).astype(dtype)
+    outputs = reference.softmax_forward(logits(shape, dtype, rng))
+    delta = np.full_like(grad, np.nan)
+    kernels.softmax_backward(grad, outputs, delta)
+    np.testing.assert_allclose(delta, reference.softmax_backward(grad, outputs), rtol=2 * eps(dtype),
+                               atol=softmax_backward_atol(grad, shape[1], dtype))
+    # G and D may be one array.
+    kernels.softmax_backward(grad, outputs, grad)
+    np.testing.assert_array_equal(grad, delta)
+
+
+# Each activation's own kernel: (forward, backward), None for identity's copy.
+OWN_KERNELS = {
+    "identity": (None, None),
+    "logistic": ("sigmoid_forward", "sigmoid_backward"),
+    "tanh": ("tanh_forward", "tanh_backward"),
+    "relu": ("relu_forward", "relu_backward"),
+    "leaky_relu": ("leaky_relu_forward", "leaky_relu_backward"),
+    "softmax": ("softmax_forward", "softmax_backward"),
+}
+SLOPE = 0.01
+
+
+def own_kernel(name, step, *arrays):
+    """The activation's own kernel on (n_samples, n_out) arrays; the last is the output."""
+    kernel = OWN_KERNELS[name][step]
+    if kernel is None:
+        arrays[-1][...] = arrays[0]
+    elif name == "softmax":
+        getattr(kernels, kernel)(*arrays)
+    else:  # element-wise: on flat views of the same memory
+        getattr(kernels, kernel)(*[a.reshape(-1) for a in arrays], *([SLOPE] if name == "leaky_relu" else []))
+
+
+def test_every_activation_code_is_tested():
+    assert set(OWN_KERNELS) == set(ACTIVATION_CODES) == set(reference.ACTIVATIONS)
+
+
+@pytest.mark.parametrize("shape", ROW_SHAPES)
+@pytest.mark.parametrize("name", OWN_KERNELS)
+def test_activation_forward(name, shape, dtype, rng):
+    total = logits(shape, dtype, rng)
+    out = np.full_like(total, np.nan)
+    kernels.activation_forward(name, total, out, SLOPE)
+    # The dispatch adds nothing: the bits of the activation's own kernel.
+    own = np.full_like(total, np.nan)
+    own_kernel(name, 0, total, own)
+    np.testing.assert_array_equal(out, own)
+    expected = reference.activation_forward(name, total, dtype.type(SLOPE))
+    if name in ("logistic", "tanh"):
+        np.testing.assert_allclose(out, expected, rtol=OWN_EXP_ULP * eps(dtype), atol=0)
+    elif name == "softmax":
+        np.testing.assert_allclose(out, expected, rtol=softmax_rtol(shape[1], dtype), atol=0)
+    else:
+        np.testing.assert_array_equal(out, expected)
+    # Z and A may be one array.
+    kernels.activation_forward(name, total, total, SLOPE)
+    np.testing.assert_array_equal(total, out)
+
+
+@pytest.mark.parametrize("shape", ROW_SHAPES)
+@pytest.mark.parametrize("name", OWN_KERNELS)
+def test_activation_backward(name, shape, dtype, rng):
+    grad = rng.standard_normal(shape).astype(dtype)
+    outputs = reference.activation_forward(name, logits(shape, dtype, rng), dtype.type(SLOPE))
+    delta = np.full_like(grad, np.nan)
+    kernels.activation_backward(name, grad, outputs, delta, SLOPE)
+    own = np.full_like(grad, np.nan)
+    own_kernel(name, 1, grad, outputs, own)
+    np.testing.assert_array_equal(delta, own)
+    expected = reference.activation_backward(name, grad, outputs, dtype.type(SLOPE))
+    if name == "softmax":
+        np.testing.assert_allclose(delta, expected, rtol=2 * eps(dtype),
+                                   atol=softmax_backward_atol(grad, shape[1], dtype))
+    else:
+        np.testing.assert_array_equal(delta, expected)
+    # G and D may be one array.
+    kernels.activation_backward(name, grad, outputs, grad, SLOPE)
+    np.testing.assert_array_equal(grad, delta)
+
+
+@pytest.mark.parametrize("shape", ROW_SHAPES)
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("factor", [2.0, 0.37])
+def test_weighted_squared_error_backward(shape, weighted, factor, dtype, rng):
+    outputs = rng.standard_normal(shape).astype(dtype)
+    targets = rng.standard_normal(shape).astype(dtype)
+    weights = sample_weights(shape[0], weighted, dtype, rng)
+    grad = np.full_like(outputs, np.nan)
+    loss = kernels.weighted_squared_error_backward(outputs, targets, weights, factor, grad)
+    expected_grad, expected_loss = reference.weighted_squared_error_backward(
+        outputs, targets, weights, dtype.type(factor))
+    np.testing.assert_array_equal(grad, expected_grad)
+    # Both sum in float64, in different orders; the kernel squares float32
+    # errors after rounding them to float32 (a relative 2**-23 at most).
+    assert loss == pytest.approx(expected_loss, rel=1e-13 if dtype == np.float64 else 2 * eps(dtype))
+
+
+@pytest.mark.parametrize("shape", ROW_SHAPES)
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_logistic_cross_entropy_backward(shape, weighted, dtype, rng):
+    factor = 0.25
+    total = logits(shape, dtype, rng)
+    total.flat[0] = -60  # sigmoid near 1e-26: the loss must stay finite and exact
+    outputs = reference.sigmoid_forward(total)
+    targets = np.where(rng.random(shape) < 0.3, rng.random(shape), rng.integers(0, 2, shape)).astype(dtype)
+    targets.flat[0] = 1
+    weights = sample_weights(shape[0], weighted, dtype, rng)
+    delta = np.full_like(total, np.nan)
+    loss = kernels.logistic_cross_entropy_backward(total, outputs, targets, weights, factor, delta)
+    expected_delta, expected_loss = reference.logistic_cross_entropy_backward(
+        total, outputs, targets, weights, dtype.type(factor))
+    np.testing.assert_array_equal(delta, expected_delta)
+    # Both evaluate the loss in float64 from the same values, whatever the
+    # dtype; its terms are positive, and only exp, log1p and the order differ.
+    assert loss == pytest.approx(expected_loss, rel=1e-13)
+    # Z and D may be one array.
+    aliased = total.copy()
+    assert kernels.logistic_cross_entropy_backward(aliased, outputs, targets, weights, factor, aliased) == loss
+    np.testing.assert_array_equal(aliased, delta)
+
+
+@pytest.mark.parametrize("shape", ROW_SHAPES)
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("one_hot", [True, False], ids=["one_hot", "soft"])
+def test_softmax_cross_entropy_backward(shape, weighted, one_hot, dtype, rng):
+    n_samples, n_out = shape
+    factor = 0.25
+    total = logits(shape, dtype, rng)
+    total[0] *= 1000
+    outputs = reference.softmax_forward(total)
+    if one_hot:
+        targets = np.eye(n_out, dtype=dtype)[rng.integers(0, n_out, n_samples)]
+    else:  # rows need not sum to 1: the gradient is a * sum(y) - y for any y
+        targets = rng.random(shape).astype(dtype)
+    weights = sample_weights(n_samples, weighted, dtype, rng)
+    delta = np.full_like(total, np.nan)
+    loss = kernels.softmax_cross_entropy_backward(total, outputs, targets, weights, factor, delta)
+    expected_delta, expected_loss = reference.softmax_cross_entropy_backward(
+        total, outputs, targets, weights, dtype.type(factor))
+    unit = np.ones(n_samples) if weights is None else weights.astype(np.float64)
+    target_sums = targets.astype(np.float64).sum(axis=1)
+    if one_hot:
+        np.testing.assert_array_equal(delta, expected_delta)
+    else:
+        # Only sum(y) is summed in another order: n_out eps of it at most.
+        atol = n_out * eps(dtype) * factor * unit.max() * target_sums.max()
+        np.testing.assert_allclose(delta, expected_delta, rtol=2 * eps(dtype), atol=atol)
+    # The kernel's exps are in the working dtype: log(sum(exp)) is within
+    # about (n_out + 4) eps, and the loss within that times each row's w * sum(y).
+    atol = softmax_rtol(n_out, dtype) * np.sum(unit * target_sums)
+    assert loss == pytest.approx(expected_loss, rel=1e-13, abs=atol)
+    # Z and D may be one array.
+    aliased = total.copy()
+    assert kernels.softmax_cross_entropy_backward(aliased, outputs, targets, weights, factor, aliased) == loss
+    np.testing.assert_array_equal(aliased, delta)
+
+
+OPTIMIZER_SIZES = [1, 7, 100]
+
+
+# The kernels round their scalars to the arrays' dtype, and so does the
+# reference when it is given them so: then every step is exact.
+@pytest.mark.parametrize("size", OPTIMIZER_SIZES)
+@pytest.mark.parametrize("nesterov", [False, True], ids=["momentum", "nesterov"])
+def test_momentum_update_is_exact(size, nesterov, dtype, rng):
+    learning_rate, momentum = 0.1, 0.9
+    params = rng.standard_normal(size).astype(dtype)
+    velocity = (rng.standard_normal(size) * 0.1).astype(dtype)
+    expected_params, expected_velocity = params.copy(), velocity.copy()
+    for _ in range(3):
+        grads = rng.standard_normal(size).astype(dtype)
+        kernels.momentum_update(params, grads, velocity, learning_rate, momentum, nesterov)
+        reference.momentum_update(expected_params, grads, expected_velocity,
+                                  dtype.type(learning_rate), dtype.type(momentum), nesterov)
+        np.testing.assert_array_equal(velocity, expected_velocity)
+        np.testing.assert_array_equal(params, expected_params)
+
+
+@pytest.mark.parametrize("size", OPTIMIZER_SIZES)
+def test_adam_update(size, dtype, rng):
+    learning_rate, beta_1, beta_2, epsilon = 0.01, 0.9, 0.999, 1e-8
+    params = rng.standard_normal(size).astype(dtype)
+    first_moment, second_moment = np.zeros(size, dtype), np.zeros(size, dtype)
+    expected = [params.copy(), first_moment.copy(), second_moment.copy()]
+    for t in range(1, 4):
+        grads = rng.standard_normal(size).astype(dtype)
+        step_size = learning_rate * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+        before = expected[0].copy()
+        kernels.adam_update(params, grads, first_moment, second_moment, step_size, beta_1, beta_2, epsilon)
+        reference.adam_update(expected[0], grads, expected[1], expected[2],
+                              *map(dtype.type, (step_size, beta_1, beta_2, epsilon)))
+        np.testing.assert_array_equal(first_moment, expected[1])
+        np.testing.assert_array_equal(second_moment, expected[2])
+        if dtype == np.float64:
+            np.testing.assert_array_equal(params, expected[0])
+        else:
+            # The float32 kernel divides in float64: libc.math's sqrt is the
+            # double one, so C promotes the step and rounds it to float32 only
+            # when it adds it to params. The reference's float32 sqrt, + and /
+            # round three times more (1.5 eps of the step), and the two sums
+            # may then round to neighbouring floats.
+            step = np.abs(expected[0].astype(np.float64) - before).max()
+            np.testing.assert_allclose(params, expected[0], rtol=eps(dtype), atol=2 * eps(dtype) * step)
+
+
+@pytest.mark.parametrize("size", OPTIMIZER_SIZES)
+def test_l2_backward(size, dtype, rng):
+    factor = 0.003
+    weights = rng.standard_normal(size).astype(dtype)
+    grads = rng.standard_normal(size).astype(dtype)
+    expected_grads = grads.copy()
+    squares = kernels.l2_backward(weights, grads, factor)
+    expected_squares = reference.l2_backward(weights, expected_grads, dtype.type(factor))
+    np.testing.assert_array_equal(grads, expected_grads)
+    # The same float64 squares (exact ones for float32), summed in another order.
+    assert squares == pytest.approx(expected_squares, rel=1e-13)
+
+
+# Every new kernel with its read-only operands read-only (r) and its outputs
+# writable (w): the entry points declare what they only read as const.
+READ_ONLY_CALLS = {
+    "tanh_forward": lambda r, w: kernels.tanh_forward(r(5), w(5)),
+    "tanh_backward": lambda r, w: kernels.tanh_backward(r(5), r(5), w(5)),
+    "relu_forward": lambda r, w: kernels.relu_forward(r(5), w(5)),
+    "relu_backward": lambda r, w: kernels.relu_backward(r(5), r(5), w(5)),
+    "leaky_relu_forward": lambda r, w: kernels.leaky_relu_forward(r(5), w(5), 0.01),
+    "leaky_relu_backward": lambda r, w: kernels.leaky_relu_backward(r(5), r(5), w(5), 0.01),
+    "softmax_forward": lambda r, w: kernels.softmax_forward(r(3, 4), w(3, 4)),
+    "softmax_backward": lambda r, w: kernels.softmax_backward(r(3, 4), r(3, 4), w(3, 4)),
+    "activation_forward": lambda r, w: kernels.activation_forward("tanh", r(3, 4), w(3, 4), 0.01),
+    "activation_backward": lambda r, w: kernels.activation_backward("tanh", r(3, 4), r(3, 4), w(3, 4), 0.01),
+    "weighted_squared_error_backward":
+        lambda r, w: kernels.weighted_squared_error_backward(r(3, 4), r(3, 4), r(3), 2.0, w(3, 4)),
+    "logistic_cross_entropy_backward":
+        lambda r, w: kernels.logistic_cross_entropy_backward(r(3, 4), r(3, 4), r(3, 4), r(3), 1.0, w(3, 4)),
+    "softmax_cross_entropy_backward":
+        lambda r, w: kernels.softmax_cross_entropy_backward(r(3, 4), r(3, 4), r(3, 4), r(3), 1.0, w(3, 4)),
+    "momentum_update": lambda r, w: kernels.momentum_update(w(5), r(5), w(5), 0.1, 0.9, True),
+    "adam_update": lambda r, w: kernels.adam_update(w(5), r(5), w(5), w(5), 0.01, 0.9, 0.999, 1e-8),
+    "l2_backward": lambda r, w: kernels.l2_backward(r(5), w(5), 0.1),
+}
+
+
+@pytest.mark.parametrize("name", READ_ONLY_CALLS)
+def test_read_only_operands(name, dtype, rng):
+    outputs = []
+
+    def read_only(*shape):
+        array = rng.random(shape).astype(dtype)
+        array.flags.writeable = False
+        return array
+
+    def writable(*shape):
+        outputs.append(np.full(shape, 0.5, dtype))
+        return outputs[-1]
+
+    READ_ONLY_CALLS[name](read_only, writable)
+    assert all(np.isfinite(out).all() for out in outputs)
