@@ -205,10 +205,10 @@ cdef inline void tanh_backward(const floating* grad_outputs, const floating* out
 
 cdef inline void relu_forward(const floating* total, floating* outputs,
                               Py_ssize_t size) noexcept nogil:
-    """A := max(Z, 0), element-wise; Z and A may alias."""
+    """A := max(Z, 0), element-wise, NaN kept; Z and A may alias."""
     cdef Py_ssize_t i
     for i in range(size):
-        outputs[i] = total[i] if total[i] > 0 else 0
+        outputs[i] = 0 if total[i] <= 0 else total[i]
 
 
 cdef inline void relu_backward(const floating* grad_outputs, const floating* outputs,
@@ -221,16 +221,16 @@ cdef inline void relu_backward(const floating* grad_outputs, const floating* out
 
 cdef inline void leaky_relu_forward(const floating* total, floating* outputs,
                                     floating slope, Py_ssize_t size) noexcept nogil:
-    """A := Z where Z > 0, else slope * Z; Z and A may alias."""
+    """A := Z where Z > 0, else slope * Z, NaN kept; Z and A may alias."""
     cdef Py_ssize_t i
     for i in range(size):
-        outputs[i] = total[i] if total[i] > 0 else slope * total[i]
+        outputs[i] = slope * total[i] if total[i] <= 0 else total[i]
 
 
 cdef inline void leaky_relu_backward(const floating* grad_outputs, const floating* outputs,
                                      floating* delta, floating slope,
                                      Py_ssize_t size) noexcept nogil:
-    """D := G where A > 0, else slope * G (slope >= 0, so A > 0 exactly where Z > 0)."""
+    """D := G where A > 0, else slope * G (slope >= 0, so A > 0 exactly where Z > 0); G and D may alias."""
     cdef Py_ssize_t i
     for i in range(size):
         delta[i] = grad_outputs[i] if outputs[i] > 0 else slope * grad_outputs[i]

@@ -32,33 +32,6 @@
 #else
 #define NNCORE_DISPATCH_WIDE
 #define NNCORE_DISPATCH_SHORT
-static inline void nncore_tanh_f64(const double *z, double *out, ptrdiff_t n)
-{
-    if (n < NNCORE_WIDE_MIN)
-        nncore_tanh_f64_short(z, out, n);
-    else
-        nncore_tanh_f64_wide(z, out, n);
-}
-
-static inline void nncore_tanh_f32(const float *z, float *out, ptrdiff_t n)
-{
-    if (n < NNCORE_WIDE_MIN)
-        nncore_tanh_f32_short(z, out, n);
-    else
-        nncore_tanh_f32_wide(z, out, n);
-}
-
-/* Softmax rows are short (one value per class): the short set only. */
-static inline void nncore_exp_nonpositive_f64(const double *z, double *out, ptrdiff_t n)
-{
-    nncore_exp_f64_short(z, out, n);
-}
-
-static inline void nncore_exp_nonpositive_f32(const float *z, float *out, ptrdiff_t n)
-{
-    nncore_exp_f32_short(z, out, n);
-}
-
 #endif
 #define NNCORE_WIDE_MIN 32
 
@@ -198,7 +171,8 @@ NNCORE_SIGMOID_VARIANT(nncore_sigmoid_f32_short, NNCORE_DISPATCH_SHORT, float, -
 
 /* tanh(z) = -expm1(-2|z|) / (2 + expm1(-2|z|)) with z's sign: exact
  * algebra, and expm1 keeps small |z| accurate. |z| is clamped where tanh
- * is already 1 to the last bit (19.1 in float64, 9.1 in float32). */
+ * is already 1 to the last bit (from 19.1 in float64, 9.1 in float32; the
+ * clamps are 20 and 10). */
 #define NNCORE_TANH_BODY(type, limit, expm1_fn, abs_fn, sign_fn, two)    \
     type t[NNCORE_BLOCK];                                               \
     for (ptrdiff_t start = 0; start < n; start += NNCORE_BLOCK) {       \

@@ -43,7 +43,9 @@ cdef inline void adam_update(floating* params, const floating* grads, floating* 
         g = grads[i]
         first_moment[i] = beta_1 * first_moment[i] + (one - beta_1) * g
         second_moment[i] = beta_2 * second_moment[i] + (one - beta_2) * (g * g)
-        params[i] += (-step_size * first_moment[i]) / (sqrt(second_moment[i]) + epsilon)
+        # <floating>: float32 stays float32 (sqrt is the double one; rounding it
+        # gives sqrtf's bits).
+        params[i] += (-step_size * first_moment[i]) / (<floating> sqrt(second_moment[i]) + epsilon)
 
 
 cdef inline double l2_backward(const floating* weights, floating* grads, floating factor,
