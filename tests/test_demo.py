@@ -4,6 +4,7 @@ import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from nncore.__main__ import main
@@ -37,8 +38,16 @@ def test_demo_runs_as_a_module():
     assert "0.7216325609518421" in result.stdout
 
 
-def test_readme_example_runs():
-    code = re.search(r"```python\n(.*?)```", README.read_text(), flags=re.S).group(1)
-    namespace = {}
-    exec(compile(code, str(README), "exec"), namespace)
-    assert namespace["nn"].output.shape == (4, 1)
+def test_readme_examples_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the MLP example saves a file
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    assert len(blocks) == 2
+    namespaces = []
+    for code in blocks:
+        namespaces.append({})
+        exec(compile(code, str(README), "exec"), namespaces[-1])
+    assert namespaces[0]["nn"].output.shape == (4, 1)
+    mlp = namespaces[1]
+    assert mlp["model"].score(mlp["X"][400:], mlp["labels"][400:]) == pytest.approx(0.93)
+    assert mlp["probabilities"].shape == (100, 2)
+    np.testing.assert_allclose(mlp["probabilities"].sum(axis=1), 1)
