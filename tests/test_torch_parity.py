@@ -1,0 +1,236 @@
+"""MLP against PyTorch autograd and torch.optim, in float64.
+
+The losses are written in torch from their definitions in the MLP
+docstring; torch differentiates them, so a gradient that is right for some
+other scaling (sum or mean, halving, weights, L2) would not match.
+"""
+import math
+
+import numpy as np
+import pytest
+
+import nncore
+
+torch = pytest.importorskip("torch")
+functional = torch.nn.functional
+
+HIDDEN = ["identity", "logistic", "tanh", "relu", "leaky_relu"]
+HEADS = [
+    ("identity", "squared_error"),
+    ("identity", "sse"),
+    ("tanh", "squared_error"),
+    ("relu", "sse"),
+    ("leaky_relu", "squared_error"),
+    ("logistic", "squared_error"),
+    ("logistic", "binary_cross_entropy"),
+    ("softmax", "cross_entropy"),
+    ("softmax", "squared_error"),
+]
+SIZES = (3, 4, 5, 2)
+SLOPE = 0.1
+
+
+@pytest.fixture(autouse=True)
+def torch_float64():
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(previous)
+
+
+def activate(name, z):
+    if name == "identity":
+        return z
+    if name == "logistic":
+        return torch.sigmoid(z)
+    if name == "tanh":
+        return torch.tanh(z)
+    if name == "relu":
+        return torch.relu(z)
+    if name == "leaky_relu":
+        return functional.leaky_relu(z, SLOPE)
+    assert name == "softmax"
+    return torch.softmax(z, dim=1)
+
+
+def torch_loss(model, params, x, y, sample_weight, l2):
+    """The MLP's loss, from its docstring: per-sample losses, their (weighted)
+    mean or sum, and (l2 / 2) * sum(W**2) scaled as the loss is."""
+    inputs = torch.as_tensor(x)
+    targets = torch.as_tensor(y)
+    weights = torch.ones(x.shape[0]) if sample_weight is None else torch.as_tensor(sample_weight)
+    n_layers = len(model.layer_sizes) - 1
+    for layer in range(n_layers):
+        z = inputs @ params[f"W{layer}"]
+        if model.bias:
+            z = z + params[f"b{layer}"]
+        last = layer == n_layers - 1
+        inputs = activate(model.output_activation if last else model.activation, z)
+    a = inputs
+    if model.loss_name == "sse":
+        per_sample = ((a - targets) ** 2).sum(dim=1)
+    elif model.loss_name == "squared_error":
+        per_sample = 0.5 * ((a - targets) ** 2).sum(dim=1)
+    elif model.loss_name == "binary_cross_entropy":
+        per_sample = -(targets * torch.log(a) + (1 - targets) * torch.log(1 - a)).sum(dim=1)
+    else:
+        per_sample = -(targets * torch.log(a)).sum(dim=1)
+    penalty = l2 / 2 * sum((params[f"W{layer}"] ** 2).sum() for layer in range(n_layers))
+    total = (weights * per_sample).sum() + penalty
+    return total if model.loss_name == "sse" else total / weights.sum()
+
+
+def torch_params(model):
+    """Leaf tensors holding a copy of the model's parameters, in params_ order."""
+    params = {}
+    for layer, coef in enumerate(model.coefs_):
+        params[f"W{layer}"] = torch.tensor(coef, requires_grad=True)
+        if model.bias:
+            params[f"b{layer}"] = torch.tensor(model.intercepts_[layer], requires_grad=True)
+    return params
+
+
+def flat(tensors):
+    return np.concatenate([tensor.detach().numpy().ravel() for tensor in tensors])
+
+
+def flat_gradients(gradients, model):
+    parts = []
+    for layer, coef in enumerate(gradients.coefs):
+        parts.append(coef.ravel())
+        if model.bias:
+            parts.append(gradients.intercepts[layer])
+    return np.concatenate(parts)
+
+
+def make_problem(hidden, head, bias, seed):
+    output_activation, loss = head
+    rng = np.random.default_rng(seed)
+    model = nncore.MLP(SIZES, activation=hidden, output_activation=output_activation, loss=loss,
+                       bias=bias, random_state=seed, negative_slope=SLOPE)
+    # Larger than Glorot's, so activations work in their curved parts.
+    model.params_[...] = rng.uniform(-1.5, 1.5, model.params_.size)
+    x = rng.standard_normal((6, SIZES[0]))
+    if loss == "cross_entropy":
+        y = rng.dirichlet(np.ones(SIZES[-1]), size=6)
+    else:
+        y = rng.random((6, SIZES[-1]))
+    weights = rng.uniform(0.5, 2.0, 6)
+    return model, x, y, weights
+
+
+def assert_gradients_match(model, x, y, weights, l2):
+    params = torch_params(model)
+    loss = torch_loss(model, params, x, y, weights, l2)
+    loss.backward()
+    expected = flat(param.grad for param in params.values())
+    gradients = model.gradients(x, y, sample_weight=weights, l2=l2)
+    assert gradients.loss == pytest.approx(loss.item(), rel=1e-13)
+    np.testing.assert_allclose(flat_gradients(gradients, model), expected, rtol=1e-11,
+                               atol=1e-13 * np.abs(expected).max())
+
+
+@pytest.mark.parametrize("hidden", HIDDEN)
+@pytest.mark.parametrize("head", HEADS, ids="-".join)
+def test_gradients_match_autograd_with_weights_and_l2(hidden, head):
+    model, x, y, weights = make_problem(hidden, head, True, seed=HIDDEN.index(hidden) * 10
+                                        + HEADS.index(head))
+    assert_gradients_match(model, x, y, weights, l2=0.3)
+
+
+@pytest.mark.parametrize("head", HEADS, ids="-".join)
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("l2", [0.0, 0.7], ids=["no-l2", "l2"])
+def test_gradients_match_autograd_without_bias(head, weighted, l2):
+    model, x, y, weights = make_problem("tanh", head, False, seed=100 + HEADS.index(head))
+    assert_gradients_match(model, x, y, weights if weighted else None, l2)
+
+
+@pytest.mark.parametrize("head", HEADS, ids="-".join)
+def test_gradients_match_autograd_unweighted_without_l2(head):
+    model, x, y, _ = make_problem("leaky_relu", head, True, seed=200 + HEADS.index(head))
+    assert_gradients_match(model, x, y, None, 0.0)
+
+
+def test_biases_are_not_penalised():
+    model, x, y, weights = make_problem("tanh", HEADS[0], True, seed=7)
+    plain = model.gradients(x, y, sample_weight=weights)
+    penalised = model.gradients(x, y, sample_weight=weights, l2=5.0)
+    for a, b in zip(plain.intercepts, penalised.intercepts):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(plain.coefs[0], penalised.coefs[0])
+
+
+# --- optimizers against torch.optim ------------------------------------------------
+
+N_STEPS = 6
+
+
+def train_both(make_nncore, make_torch, head=("identity", "squared_error"), before_step=None):
+    """N_STEPS full-batch steps of the same problem in nncore (fit) and in
+    torch (the optimizer ``make_torch`` builds); returns both parameter vectors."""
+    model, x, y, weights = make_problem("tanh", head, True, seed=42)
+    params = torch_params(model)
+    torch_optimizer = make_torch(list(params.values()))
+    for step in range(1, N_STEPS + 1):
+        if before_step is not None:
+            before_step(torch_optimizer, step)
+        torch_optimizer.zero_grad()
+        torch_loss(model, params, x, y, weights, l2=0.2).backward()
+        torch_optimizer.step()
+    model.fit(x, y, epochs=N_STEPS, optimizer=make_nncore(), shuffle=False, sample_weight=weights,
+              l2=0.2, warm_start=True)
+    return model.params_.copy(), flat(params.values())
+
+
+@pytest.mark.parametrize("nesterov", [False, True], ids=["momentum", "nesterov"])
+@pytest.mark.parametrize("head", [HEADS[0], HEADS[7]], ids="-".join)
+def test_sgd_with_momentum_matches_torch(nesterov, head):
+    # torch: b := mu b + g; p := p - lr b (Nesterov: p - lr (g + mu b)). With a
+    # constant learning rate this is scikit-learn's v := mu v - lr g with
+    # v = -lr b, equal up to rounding.
+    ours, theirs = train_both(
+        lambda: nncore.SGD(learning_rate=0.1, momentum=0.9, nesterov=nesterov),
+        lambda params: torch.optim.SGD(params, lr=0.1, momentum=0.9, nesterov=nesterov),
+        head)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
+
+
+def test_plain_sgd_matches_torch():
+    ours, theirs = train_both(lambda: nncore.SGD(learning_rate=0.1),
+                              lambda params: torch.optim.SGD(params, lr=0.1))
+    np.testing.assert_allclose(ours, theirs, rtol=1e-13, atol=1e-15)
+
+
+ADAM = dict(lr=0.05, betas=(0.8, 0.99), eps=1e-8)
+
+
+def nncore_adam():
+    return nncore.Adam(learning_rate=ADAM["lr"], beta_1=ADAM["betas"][0],
+                       beta_2=ADAM["betas"][1], epsilon=ADAM["eps"])
+
+
+@pytest.mark.parametrize("head", [HEADS[0], HEADS[6]], ids="-".join)
+def test_adam_matches_torch_with_epsilon_moved(head):
+    # nncore (the paper's efficient form): p -= lr_t m / (sqrt(s) + eps) with
+    # lr_t = lr sqrt(1 - b2**t) / (1 - b1**t). torch: p -= lr / (1 - b1**t) * m
+    # / (sqrt(s) / sqrt(1 - b2**t) + eps'). They are the same update when
+    # eps' = eps / sqrt(1 - b2**t), set before every step.
+    def move_epsilon(optimizer, step):
+        optimizer.param_groups[0]["eps"] = ADAM["eps"] / math.sqrt(1 - ADAM["betas"][1] ** step)
+
+    ours, theirs = train_both(
+        nncore_adam, lambda params: torch.optim.Adam(params, foreach=False, **ADAM), head,
+        before_step=move_epsilon)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-11, atol=1e-13)
+
+
+def test_adam_matches_torch_with_a_tiny_epsilon():
+    # With the same epsilon, the two forms differ by about eps / sqrt(s), with
+    # sqrt(s) ~ |g|, in each step's relative size: negligible for a tiny eps.
+    tiny = dict(ADAM, eps=1e-12)
+    ours, theirs = train_both(
+        lambda: nncore.Adam(learning_rate=tiny["lr"], beta_1=tiny["betas"][0],
+                            beta_2=tiny["betas"][1], epsilon=tiny["eps"]),
+        lambda params: torch.optim.Adam(params, foreach=False, **tiny))
+    np.testing.assert_allclose(ours, theirs, rtol=1e-8, atol=1e-10)
