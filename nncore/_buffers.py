@@ -59,10 +59,13 @@ class ParameterList:
 
     def assign(self, values):
         """Replace every item, all checked before any is copied in."""
-        values = list(values) if not isinstance(values, (str, bytes)) else None
-        if values is None or len(values) != len(self._views):
-            raise ValueError(f"{self._name}: got {values!r}, expected a sequence of "
-                             f"{len(self._views)} arrays")
+        expected = f"expected a sequence of {len(self._views)} arrays"
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+            kind = ValueError if isinstance(values, (str, bytes)) else TypeError
+            raise kind(f"{self._name}: got {values!r}, {expected}")
+        values = list(values)
+        if len(values) != len(self._views):
+            raise ValueError(f"{self._name}: got {values!r}, {expected}")
         checked = [check_assignment(f"{self._name}[{i}]", value, view)
                    for i, (value, view) in enumerate(zip(values, self._views))]
         for view, value in zip(self._views, checked):

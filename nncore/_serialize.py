@@ -23,6 +23,8 @@ FORMAT_NAME = "nncore.MLP"
 FORMAT_VERSION = 1
 _ARRAYS = ("params", "first_moment", "second_moment")
 _MEMBERS = {"format", "version", "config", "training", *_ARRAYS}
+_HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0,
+                   (2, 0): np.lib.format.read_array_header_2_0}
 
 
 def save(model, path):
@@ -60,11 +62,11 @@ def load(path):
     from nncore.optimizers import optimizer_from_config
 
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            members = {name: archive[name] for name in archive.files}
+        members = _read_members(path)
     except (FileNotFoundError, IsADirectoryError, PermissionError):
         raise
-    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, RuntimeError) as exc:
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, RuntimeError,
+            MemoryError) as exc:
         raise ValueError(f"{path}: not a readable nncore model file ({type(exc).__name__}: {exc})") from None
     try:
         _check_members(members)
@@ -72,6 +74,7 @@ def load(path):
         training = json.loads(str(members["training"][()]))
         if not isinstance(config, dict) or not isinstance(training, dict):
             raise ValueError("config and training must be JSON objects")
+        _check_size(config, members["params"])
         model = MLP(**config)
         engine = model._engine
         for name in _ARRAYS:
@@ -107,6 +110,42 @@ def load(path):
     engine.step_count = step_count
     engine.restore_loss(float(loss))
     return model
+
+
+def _read_members(path):
+    """Every member of the archive at ``path``, each checked, before NumPy
+    allocates it, to declare no more data than the archive holds."""
+    with open(path, "rb") as file:
+        with zipfile.ZipFile(file) as archive:
+            for info in archive.infolist():
+                with archive.open(info) as member:
+                    version = np.lib.format.read_magic(member)
+                    if version not in _HEADER_READERS:
+                        raise ValueError(f"member {info.filename} has .npy format {version}")
+                    shape, _, dtype = _HEADER_READERS[version](member)
+                    if dtype.hasobject:
+                        raise ValueError(f"member {info.filename} holds Python objects")
+                    if dtype.itemsize * int(np.prod(shape, dtype=object)) > info.file_size:
+                        raise ValueError(f"member {info.filename} declares shape {shape}, more "
+                                         "data than the file holds")
+        file.seek(0)
+        with np.load(file, allow_pickle=False) as archive:
+            if not isinstance(archive, np.lib.npyio.NpzFile):
+                raise ValueError("not an .npz archive")
+            return {name.removesuffix(".npy"): archive[name] for name in archive.files}
+
+
+def _check_size(config, params):
+    """The configuration's parameter count matches the stored parameters, so
+    building the model allocates no more than the file holds."""
+    sizes = config.get("layer_sizes")
+    if (not isinstance(sizes, list) or len(sizes) < 2
+            or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in sizes)):
+        raise ValueError(f"layer_sizes is {sizes!r}, expected a list of two or more positive ints")
+    bias = config.get("bias", True)
+    count = sum(a * b + (b if bias else 0) for a, b in zip(sizes, sizes[1:]))
+    if params.ndim != 1 or count != params.shape[0]:
+        raise ValueError(f"params has shape {params.shape}, expected ({count},) for layer_sizes {sizes}")
 
 
 def _check_members(members):

@@ -119,9 +119,9 @@ def check_positive_scalar(name, value, dtype=np.float64):
     return number
 
 
-def check_nonnegative_scalar(name, value):
-    """A finite real number >= 0."""
-    number = check_scalar(name, value)
+def check_nonnegative_scalar(name, value, dtype=np.float64):
+    """A real number >= 0, finite in ``dtype``."""
+    number = check_scalar(name, value, dtype)
     if number < 0:
         raise ValueError(f"{name}: got {number}, expected a number >= 0")
     return number
@@ -134,6 +134,14 @@ def check_fraction(name, value, closed_right=True):
         expected = "[0, 1]" if closed_right else "[0, 1)"
         raise ValueError(f"{name}: got {number}, expected a number in {expected}")
     return number
+
+
+def check_below_one_in(name, value, dtype):
+    """A number already checked to be in [0, 1) that stays below 1 in ``dtype``."""
+    if np.dtype(dtype).type(value) >= 1:
+        raise ValueError(f"{name}: got {value}, which rounds to 1 in {np.dtype(dtype)}; "
+                         f"expected a value below 1 in {np.dtype(dtype)}")
+    return value
 
 
 def check_bool(name, value):
@@ -230,16 +238,16 @@ def check_targets(name, value, n_samples, n_outputs, loss, dtype):
     return targets
 
 
-def check_sample_weight(value, n_samples, dtype):
+def check_sample_weight(value, n_samples, dtype, name="sample_weight"):
     """None, or n_samples finite weights >= 0 with a positive sum."""
     if value is None:
         return None
-    weights = as_float_array("sample_weight", value, dtype, ndim=1, copy=False)
+    weights = as_float_array(name, value, dtype, ndim=1, copy=False)
     if weights.shape[0] != n_samples:
-        raise ValueError(f"sample_weight: got {weights.shape[0]} weights, expected {n_samples}, "
+        raise ValueError(f"{name}: got {weights.shape[0]} weights, expected {n_samples}, "
                          "one per sample")
     if weights.min() < 0 or not weights.sum() > 0:
-        raise ValueError("sample_weight: got negative weights or weights summing to 0, "
+        raise ValueError(f"{name}: got negative weights or weights summing to 0, "
                          "expected weights >= 0 with a positive sum")
     return weights
 

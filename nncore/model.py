@@ -14,9 +14,9 @@ from nncore._engine import OPTIMIZER_CODES, engine_class
 from nncore._kernels import ACTIVATION_CODES, LOSS_CODES
 from nncore._progress import ProgressBar
 from nncore._validation import (
-    check_batch_size, check_bool, check_choice, check_dtype, check_inputs,
+    check_batch_size, check_below_one_in, check_bool, check_choice, check_dtype, check_inputs,
     check_layer_sizes, check_learning_rate, check_nonnegative_scalar, check_out, check_positive_int,
-    check_random_state, check_sample_weight, check_same_samples, check_targets,
+    check_positive_scalar, check_random_state, check_sample_weight, check_same_samples, check_targets,
 )
 from nncore.optimizers import OPTIMIZER_CLASSES, SGD, Adam
 from nncore.training import EarlyStopping, EarlyStoppingState, History
@@ -109,7 +109,7 @@ class MLP:
             output_activation, loss, self.layer_sizes[-1])
         self.bias = check_bool("bias", bias)
         self.dtype = check_dtype(dtype)
-        self.negative_slope = check_nonnegative_scalar("negative_slope", negative_slope)
+        self.negative_slope = check_nonnegative_scalar("negative_slope", negative_slope, self.dtype)
         check_random_state(random_state)
         self.random_state = random_state
         self._build_engine()
@@ -304,7 +304,7 @@ class MLP:
         batch_size = check_batch_size(batch_size, n_samples)
         optimizer = _resolve_optimizer(optimizer, learning_rate, self.dtype)
         shuffle = check_bool("shuffle", shuffle)
-        l2 = check_nonnegative_scalar("l2", l2)
+        l2 = check_nonnegative_scalar("l2", l2, self.dtype)
         validation = self._check_validation(validation_data)
         stopping = _resolve_early_stopping(early_stopping, validation is not None)
         if callback is not None and not callable(callback):
@@ -411,7 +411,7 @@ class MLP:
     def loss(self, X, y, *, sample_weight=None, l2=0.0):
         """The loss on (X, y), as ``fit`` minimises it (with this L2 penalty)."""
         inputs, targets, weights = self._check_data(X, y, sample_weight)
-        return self._loss(inputs, targets, weights, l2=check_nonnegative_scalar("l2", l2))
+        return self._loss(inputs, targets, weights, l2=check_nonnegative_scalar("l2", l2, self.dtype))
 
     def gradients(self, X, y, *, sample_weight=None, l2=0.0):
         """The gradient of ``loss(X, y, sample_weight=..., l2=...)`` in every
@@ -424,7 +424,7 @@ class MLP:
             as ``coefs_`` and ``intercepts_``.
         """
         inputs, targets, weights = self._check_data(X, y, sample_weight)
-        l2 = check_nonnegative_scalar("l2", l2)
+        l2 = check_nonnegative_scalar("l2", l2, self.dtype)
         engine = self._engine
         engine.reserve(inputs.shape[0])
         saved, engine.l2 = engine.l2, l2
@@ -470,7 +470,8 @@ class MLP:
         targets = check_targets(prefix + "y", y, inputs.shape[0], self.layer_sizes[-1],
                                 self.loss_name, self.dtype)
         check_same_samples(prefix + "X", inputs, prefix + "y", targets)
-        weights = check_sample_weight(sample_weight, inputs.shape[0], self.dtype)
+        weights = check_sample_weight(sample_weight, inputs.shape[0], self.dtype,
+                                      name=prefix + "sample_weight")
         return inputs, targets, weights
 
     def _check_validation(self, validation_data):
@@ -530,7 +531,14 @@ def _resolve_optimizer(optimizer, learning_rate, dtype):
     else:
         raise TypeError(f"optimizer: got {optimizer!r}, expected 'sgd', 'adam', "
                         "nncore.SGD(...) or nncore.Adam(...)")
+    # Valid in float64 is not enough: the update runs in the model's dtype.
     check_learning_rate(resolved.learning_rate, dtype)
+    if isinstance(resolved, Adam):
+        check_positive_scalar("epsilon", resolved.epsilon, dtype)
+        check_below_one_in("beta_1", resolved.beta_1, dtype)
+        check_below_one_in("beta_2", resolved.beta_2, dtype)
+    else:
+        check_below_one_in("momentum", resolved.momentum, dtype)
     return resolved
 
 

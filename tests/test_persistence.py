@@ -353,7 +353,7 @@ def test_object_array(tmp_path):
     contents["params"] = np.array([1.0, "x", None], dtype=object)
     path = tmp_path / "object.npz"
     np.savez(path, **contents)
-    assert_bad_file(path, "Object arrays cannot be loaded")
+    assert_bad_file(path, "(holds Python objects|Object arrays cannot be loaded)")
 
 
 @pytest.mark.parametrize("member, value, reason", [
