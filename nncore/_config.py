@@ -21,4 +21,10 @@ DEFAULT_LOSS = {"softmax": "cross_entropy", "logistic": "binary_cross_entropy"}
 # Outputs read as class probabilities: scored by accuracy, not R^2.
 PROBABILITY_OUTPUTS = ("softmax", "logistic")
 
+# Every (output activation, loss) pair a model may have.
+VALID_HEADS = tuple(
+    (output, loss) for output in OUTPUT_ACTIVATIONS for loss in LOSSES
+    if FUSED_OUTPUT.get(loss, output) == output
+)
+
 assert set(HIDDEN_ACTIVATIONS) | {"softmax"} == set(ACTIVATION_CODES)

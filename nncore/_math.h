@@ -222,37 +222,20 @@ NNCORE_TANH_VARIANT(nncore_tanh_f32_short, NNCORE_DISPATCH_SHORT, float, 10.0f, 
 NNCORE_EXP_VARIANT(nncore_exp_f64_short, NNCORE_DISPATCH_SHORT, double, -708.0, nncore_exp_f64)
 NNCORE_EXP_VARIANT(nncore_exp_f32_short, NNCORE_DISPATCH_SHORT, float, -86.0f, nncore_exp_f32)
 
-static inline void nncore_sigmoid_f64(const double *z, double *out, ptrdiff_t n)
-{
-    if (n < NNCORE_WIDE_MIN)
-        nncore_sigmoid_f64_short(z, out, n);
-    else
-        nncore_sigmoid_f64_wide(z, out, n);
-}
+/* name(z, out, n): the short set below NNCORE_WIDE_MIN elements, else the wide one. */
+#define NNCORE_BY_LENGTH(name, type)                                    \
+    static inline void name(const type *z, type *out, ptrdiff_t n)      \
+    {                                                                   \
+        if (n < NNCORE_WIDE_MIN)                                        \
+            name##_short(z, out, n);                                    \
+        else                                                            \
+            name##_wide(z, out, n);                                     \
+    }
 
-static inline void nncore_sigmoid_f32(const float *z, float *out, ptrdiff_t n)
-{
-    if (n < NNCORE_WIDE_MIN)
-        nncore_sigmoid_f32_short(z, out, n);
-    else
-        nncore_sigmoid_f32_wide(z, out, n);
-}
-
-static inline void nncore_tanh_f64(const double *z, double *out, ptrdiff_t n)
-{
-    if (n < NNCORE_WIDE_MIN)
-        nncore_tanh_f64_short(z, out, n);
-    else
-        nncore_tanh_f64_wide(z, out, n);
-}
-
-static inline void nncore_tanh_f32(const float *z, float *out, ptrdiff_t n)
-{
-    if (n < NNCORE_WIDE_MIN)
-        nncore_tanh_f32_short(z, out, n);
-    else
-        nncore_tanh_f32_wide(z, out, n);
-}
+NNCORE_BY_LENGTH(nncore_sigmoid_f64, double)
+NNCORE_BY_LENGTH(nncore_sigmoid_f32, float)
+NNCORE_BY_LENGTH(nncore_tanh_f64, double)
+NNCORE_BY_LENGTH(nncore_tanh_f32, float)
 
 /* Softmax rows are short (one value per class): the short set only. */
 static inline void nncore_exp_nonpositive_f64(const double *z, double *out, ptrdiff_t n)

@@ -11,20 +11,11 @@ import numpy as np
 import pytest
 
 import nncore
+from nncore._config import HIDDEN_ACTIVATIONS, VALID_HEADS
 
-HIDDEN = ["identity", "logistic", "tanh", "relu", "leaky_relu"]
-# (output activation, loss) pairs; softmax also without its fused loss.
-HEADS = [
-    ("identity", "squared_error"),
-    ("identity", "sse"),
-    ("tanh", "squared_error"),
-    ("relu", "sse"),
-    ("leaky_relu", "squared_error"),
-    ("logistic", "squared_error"),
-    ("logistic", "binary_cross_entropy"),
-    ("softmax", "cross_entropy"),
-    ("softmax", "squared_error"),
-]
+# Every hidden activation, and every (output activation, loss) pair a model may have.
+HIDDEN = list(HIDDEN_ACTIVATIONS)
+HEADS = list(VALID_HEADS)
 DEPTH_WIDTHS = {1: (3, 2), 2: (3, 4, 2), 3: (3, 4, 3, 2)}
 
 
