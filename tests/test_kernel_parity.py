@@ -310,7 +310,7 @@ def test_weighted_squared_error_backward(shape, weighted, factor, dtype, rng):
     np.testing.assert_array_equal(grad, expected_grad)
     # Both sum in float64, in different orders; the kernel squares float32
     # errors after rounding them to float32 (a relative 2**-23 at most).
-    assert loss == pytest.approx(expected_loss, rel=1e-13 if dtype == np.float64 else 2 * eps(dtype))
+    assert loss == pytest.approx(expected_loss, rel=1e-13 if dtype == np.float64 else float(2 * eps(dtype)))
 
 
 @pytest.mark.parametrize("shape", ROW_SHAPES)
