@@ -1,8 +1,14 @@
-"""The tutorial's training step in PyTorch eager mode, as a benchmark peer.
+"""PyTorch eager mode as a benchmark peer.
 
-The same tensor operations as ``nncore.reference.NeuralNetwork`` (written
-out by hand, no autograd: the fastest eager form of this step), so every
-system does the same arithmetic.
+``TorchNetwork`` is the tutorial's training step: the same tensor operations
+as ``nncore.reference.NeuralNetwork``, written out by hand without autograd
+(the fastest eager form of this step), so every system does the same
+arithmetic. The rest is PyTorch as its users write it: ``nn.Linear`` layers,
+autograd, a loss module and ``torch.optim``, one Python call per batch.
+
+Every network takes its starting parameters from nncore's ``coefs_`` and
+``intercepts_``: ``nn.Linear`` holds weights as (n_out, n_in), the
+transpose of nncore's.
 """
 try:
     import torch
@@ -17,11 +23,21 @@ def torch_available():
 
 
 class TorchNetwork:
+    """The tutorial's step: two sigmoid layers without biases, the sum of
+    squared errors, weights += gradient."""
+
     def __init__(self, x, y, weights1, weights2):
         self.input = torch.from_numpy(x.copy())
         self.y = torch.from_numpy(y.copy())
         self.weights1 = torch.from_numpy(weights1.copy())
         self.weights2 = torch.from_numpy(weights2.copy())
+
+    def set_weights(self, weights1, weights2):
+        self.weights1.copy_(torch.from_numpy(weights1))
+        self.weights2.copy_(torch.from_numpy(weights2))
+
+    def coefs(self):
+        return [self.weights1.numpy().copy(), self.weights2.numpy().copy()]
 
     @torch.no_grad() if torch is not None else (lambda f: f)
     def step(self):
@@ -32,3 +48,58 @@ class TorchNetwork:
         d_weights1 = self.input.T @ ((delta2 @ self.weights2.T) * (layer1 * (1 - layer1)))
         self.weights1 += d_weights1
         self.weights2 += d_weights2
+
+
+def mlp(coefs, intercepts, activation):
+    """nn.Sequential of nn.Linear layers (float64) holding these parameters,
+    with ``activation`` ("tanh" or "relu") between them and none after the
+    last."""
+    hidden = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}[activation]
+    layers = []
+    for i, w in enumerate(coefs):
+        if i:
+            layers.append(hidden())
+        layers.append(torch.nn.Linear(w.shape[0], w.shape[1], dtype=torch.float64))
+    model = torch.nn.Sequential(*layers)
+    set_params(model, coefs, intercepts)
+    return model
+
+
+def linears(model):
+    return [m for m in model if isinstance(m, torch.nn.Linear)]
+
+
+@torch.no_grad() if torch is not None else (lambda f: f)
+def set_params(model, coefs, intercepts):
+    for layer, w, b in zip(linears(model), coefs, intercepts):
+        layer.weight.copy_(torch.from_numpy(w.T))
+        layer.bias.copy_(torch.from_numpy(b))
+
+
+def coefs_of(model):
+    """The weights as nncore's coefs_: (n_in, n_out) arrays."""
+    return [layer.weight.detach().numpy().T.copy() for layer in linears(model)]
+
+
+class TorchTrainer:
+    """One epoch of minibatch training per ``epoch()`` call, in order:
+    forward, loss, backward, optimizer step for every batch."""
+
+    def __init__(self, model, x, y, batch_size, loss, optimizer):
+        self.model = model
+        self.batches = list(zip(torch.from_numpy(x).split(batch_size), torch.from_numpy(y).split(batch_size)))
+        self.loss = loss
+        self.optimizer = optimizer
+
+    def epoch(self):
+        model, loss, optimizer = self.model, self.loss, self.optimizer
+        for xb, yb in self.batches:
+            optimizer.zero_grad()
+            loss(model(xb), yb).backward()
+            optimizer.step()
+
+
+def half_squared_error(output, target):
+    """Half the sum of squares over outputs, averaged over samples: nncore's
+    (and scikit-learn's) squared_error."""
+    return 0.5 * torch.nn.functional.mse_loss(output, target, reduction="sum") / output.shape[0]
