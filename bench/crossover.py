@@ -6,7 +6,7 @@ For each shape, times a training step (forward, backward, update) with
 every product in the fused loops and with every product in BLAS, on one
 thread, in the same run, and prints the medians. The smallest
 n_samples * n_in * n_out where BLAS wins is what ``BLAS_THRESHOLD`` in
-``nncore/_stack.pyx`` should be.
+``nncore/_engine.pyx.tp`` should be.
 """
 import argparse
 import statistics
@@ -15,26 +15,28 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from nncore._stack import BLAS_THRESHOLD, DenseStack
+from nncore._engine import BLAS_THRESHOLD, engine_class
+from nncore._kernels import ACTIVATION_CODES, LOSS_CODES
 
 # (n_samples, n_in, n_out): square layers, and narrow ones as output layers are.
 SHAPES = [(s, s, s) for s in (2, 4, 6, 8, 12, 16, 32, 64, 128)] + [
     (s, s, w) for w in (1, 4) for s in (4, 8, 16, 32, 64, 128)
-]
+] + [(32, 64, 32), (32, 32, 10), (8, 32, 32)]
 NEVER = 2**62
 
 
 def step_seconds(n_samples, n_in, n_out, threshold, rounds):
     rng = np.random.default_rng(0)
-    stack = DenseStack((n_in, n_out), (False,), ("sigmoid",), n_samples, np.float64, threshold)
-    stack.params[...] = rng.standard_normal(stack.n_params) * 0.1
-    stack.bind(rng.random((n_samples, n_in)), rng.random((n_samples, n_out)))
-    stack.learning_rate = 1e-3
+    engine = engine_class(np.float64)((n_in, n_out), (False,), (ACTIVATION_CODES["logistic"],),
+                                      LOSS_CODES["sse"], 0.0, n_samples, threshold)
+    engine.params[...] = rng.standard_normal(engine.n_params) * 0.1
+    x, y = rng.random((n_samples, n_in)), rng.random((n_samples, n_out))
+    engine.learning_rate = 1e-3
     steps = max(1, int(2e6 / (n_samples * n_in * n_out)))
     samples = []
     for _ in range(rounds):
         start = time.perf_counter()
-        stack.train(steps)
+        engine.fit_epochs(x, y, None, None, steps, n_samples, None)
         samples.append((time.perf_counter() - start) / steps)
     return statistics.median(samples)
 
