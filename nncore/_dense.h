@@ -75,18 +75,91 @@ typedef float nncore_v8f __attribute__((vector_size(32)));
 NNCORE_MATMUL_ROWS(nncore_matmul_rows_f64, double, nncore_v4d, 4)
 NNCORE_MATMUL_ROWS(nncore_matmul_rows_f32, float, nncore_v8f, 8)
 
+/* Dot products of contiguous rows, in a fixed order: lane l (of 4 for
+ * float64, 8 for float32) sums the terms t = l, l + lanes, ... in order,
+ * a missing tail term counts as 0 * 0, and the lanes are added pairwise.
+ * The order is fixed by the lane count, not by the vector unit, so every
+ * CPU gives the same bits. nncore_dots4 gives each of its four dots the
+ * bits nncore_dot would (it only interleaves them). */
+#define NNCORE_LOAD_TAIL(vec, type, dst, src, count)                                 \
+    do {                                                                              \
+        dst = (vec){0};                                                               \
+        for (ptrdiff_t l_ = 0; l_ < (count); l_++)                                    \
+            dst[l_] = (src)[l_];                                                      \
+    } while (0)
+
+#define NNCORE_DOTS(name, type, vec, lanes, hsum)                                    \
+    static inline type name##_dot(const type *a, const type *b, ptrdiff_t k)       \
+    {                                                                               \
+        vec s0 = {0}, x, y;                                                         \
+        ptrdiff_t t = 0;                                                            \
+        for (; t + lanes <= k; t += lanes) {                                        \
+            memcpy(&x, a + t, sizeof x); memcpy(&y, b + t, sizeof y); s0 = s0 + x * y; \
+        }                                                                           \
+        if (t < k) {                                                                \
+            NNCORE_LOAD_TAIL(vec, type, x, a + t, k - t);                           \
+            NNCORE_LOAD_TAIL(vec, type, y, b + t, k - t);                           \
+            s0 = s0 + x * y;                                                        \
+        }                                                                           \
+        return hsum(s0);                                                            \
+    }                                                                               \
+                                                                                    \
+    static inline void name##_dots4(const type *a, const type *b, ptrdiff_t b_row, \
+                                    ptrdiff_t k, type *out)                         \
+    {                                                                               \
+        vec s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0}, x, y;                           \
+        ptrdiff_t t = 0;                                                            \
+        for (; t + lanes <= k; t += lanes) {                                        \
+            memcpy(&x, a + t, sizeof x);                                            \
+            memcpy(&y, b + t, sizeof y); s0 = s0 + x * y;                           \
+            memcpy(&y, b + b_row + t, sizeof y); s1 = s1 + x * y;                   \
+            memcpy(&y, b + 2 * b_row + t, sizeof y); s2 = s2 + x * y;               \
+            memcpy(&y, b + 3 * b_row + t, sizeof y); s3 = s3 + x * y;               \
+        }                                                                           \
+        if (t < k) {                                                                \
+            NNCORE_LOAD_TAIL(vec, type, x, a + t, k - t);                           \
+            NNCORE_LOAD_TAIL(vec, type, y, b + t, k - t); s0 = s0 + x * y;          \
+            NNCORE_LOAD_TAIL(vec, type, y, b + b_row + t, k - t); s1 = s1 + x * y;  \
+            NNCORE_LOAD_TAIL(vec, type, y, b + 2 * b_row + t, k - t); s2 = s2 + x * y; \
+            NNCORE_LOAD_TAIL(vec, type, y, b + 3 * b_row + t, k - t); s3 = s3 + x * y; \
+        }                                                                           \
+        out[0] = hsum(s0);                                                          \
+        out[1] = hsum(s1);                                                          \
+        out[2] = hsum(s2);                                                          \
+        out[3] = hsum(s3);                                                          \
+    }                                                                               \
+                                                                                    \
+    /* C[r, q] := dot(A[r], B[q]): C = A @ B.T, A:(m,k) B:(n,k) C:(m,n). */         \
+    NNCORE_DENSE_DISPATCH static void name(const type *a, const type *b, type *c,   \
+                                           ptrdiff_t m, ptrdiff_t n, ptrdiff_t k)   \
+    {                                                                               \
+        for (ptrdiff_t r = 0; r < m; r++) {                                         \
+            ptrdiff_t q = 0;                                                        \
+            for (; q + 4 <= n; q += 4)                                              \
+                name##_dots4(a + r * k, b + q * k, k, k, c + r * n + q);            \
+            for (; q < n; q++)                                                      \
+                c[r * n + q] = name##_dot(a + r * k, b + q * k, k);                 \
+        }                                                                           \
+    }
+
+#define NNCORE_HSUM4(v) (((v)[0] + (v)[1]) + ((v)[2] + (v)[3]))
+#define NNCORE_HSUM8(v) ((((v)[0] + (v)[1]) + ((v)[2] + (v)[3])) + (((v)[4] + (v)[5]) + ((v)[6] + (v)[7])))
+
+NNCORE_DOTS(nncore_matmul_nt_f64, double, nncore_v4d, 4, NNCORE_HSUM4)
+NNCORE_DOTS(nncore_matmul_nt_f32, float, nncore_v8f, 8, NNCORE_HSUM8)
+
 /* The optimizer step of one sample, for the fused per-sample path. */
 enum { NNCORE_PLAIN_SGD = 0, NNCORE_MOMENTUM = 1, NNCORE_NESTEROV = 2, NNCORE_ADAM = 3 };
 
 /* One dense layer's backward pass and update for one sample, in one pass
  * over its weights: for each row i,
- *     grad_inputs[i] := sum over j of delta[j] * W[i, j]   (W before the update)
+ *     grad_inputs[i] := dot(delta, W[i])   (W before the update; nncore_matmul_nt's order)
  *     g := inputs[i] * delta[j] (+ l2 * W[i, j])
  * then W[i, j] is updated from g by the optimizer `kind`, with the same
  * operations in the same order as the general path (the gradient into a
  * buffer, then _optim.pxd's update), so both give the same bits. With
  * inputs NULL the row is a bias: g := delta[j], no L2. grad_inputs may be
- * NULL. Four rows at a time keep four sums in flight. */
+ * NULL. Four rows at a time keep four dots in flight. */
 /* One loop per optimizer and per L2 on/off, so each vectorizes. */
 #define NNCORE_ROW_LOOP(type, l2, update)                                             \
     if (l2 != 0) {                                                                    \
@@ -101,7 +174,7 @@ enum { NNCORE_PLAIN_SGD = 0, NNCORE_MOMENTUM = 1, NNCORE_NESTEROV = 2, NNCORE_AD
         }                                                                             \
     }
 
-#define NNCORE_SAMPLE_UPDATE(name, type, sqrt_fn)                                     \
+#define NNCORE_SAMPLE_UPDATE(name, type, sqrt_fn, dots)                               \
     static inline void name##_row(type x, const type *restrict delta, type *restrict w, \
                                   type *restrict v, type *restrict s, ptrdiff_t n_out,  \
                                   int kind, type lr, type momentum, type beta_1,        \
@@ -139,18 +212,7 @@ enum { NNCORE_PLAIN_SGD = 0, NNCORE_MOMENTUM = 1, NNCORE_NESTEROV = 2, NNCORE_AD
         }                                                                             \
         if (grad_inputs != NULL) {                                                    \
             for (; i + 4 <= n_in; i += 4) {                                           \
-                type s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                  \
-                const type *w0 = w + i * n_out;                                       \
-                for (ptrdiff_t j = 0; j < n_out; j++) {                               \
-                    s0 += delta[j] * w0[j];                                           \
-                    s1 += delta[j] * w0[n_out + j];                                   \
-                    s2 += delta[j] * w0[2 * n_out + j];                               \
-                    s3 += delta[j] * w0[3 * n_out + j];                               \
-                }                                                                     \
-                grad_inputs[i] = s0;                                                  \
-                grad_inputs[i + 1] = s1;                                              \
-                grad_inputs[i + 2] = s2;                                              \
-                grad_inputs[i + 3] = s3;                                              \
+                dots##_dots4(delta, w + i * n_out, n_out, n_out, grad_inputs + i);   \
                 for (ptrdiff_t r = i; r < i + 4; r++)                                 \
                     name##_row(inputs[r], delta, w + r * n_out, v + r * n_out,        \
                                s + r * n_out, n_out, kind, lr, momentum, beta_1,      \
@@ -158,18 +220,14 @@ enum { NNCORE_PLAIN_SGD = 0, NNCORE_MOMENTUM = 1, NNCORE_NESTEROV = 2, NNCORE_AD
             }                                                                         \
         }                                                                             \
         for (; i < n_in; i++) {                                                       \
-            if (grad_inputs != NULL) {                                                \
-                type s0 = 0;                                                          \
-                for (ptrdiff_t j = 0; j < n_out; j++)                                 \
-                    s0 += delta[j] * w[i * n_out + j];                                \
-                grad_inputs[i] = s0;                                                  \
-            }                                                                         \
+            if (grad_inputs != NULL)                                                  \
+                grad_inputs[i] = dots##_dot(delta, w + i * n_out, n_out);             \
             name##_row(inputs[i], delta, w + i * n_out, v + i * n_out, s + i * n_out,  \
                        n_out, kind, lr, momentum, beta_1, beta_2, epsilon, l2);       \
         }                                                                             \
     }
 
-NNCORE_SAMPLE_UPDATE(nncore_sample_update_f64, double, sqrt)
-NNCORE_SAMPLE_UPDATE(nncore_sample_update_f32, float, sqrtf)
+NNCORE_SAMPLE_UPDATE(nncore_sample_update_f64, double, sqrt, nncore_matmul_nt_f64)
+NNCORE_SAMPLE_UPDATE(nncore_sample_update_f32, float, sqrtf, nncore_matmul_nt_f32)
 
 #endif
