@@ -18,8 +18,6 @@ OPTIMIZERS = tuple(OPTIMIZER_CODES)
 FUSED_OUTPUT = {"binary_cross_entropy": "logistic", "cross_entropy": "softmax"}
 # The loss an output activation implies when no loss is given.
 DEFAULT_LOSS = {"softmax": "cross_entropy", "logistic": "binary_cross_entropy"}
-# Outputs read as class probabilities: scored by accuracy, not R^2.
-PROBABILITY_OUTPUTS = ("softmax", "logistic")
 
 # Every (output activation, loss) pair a model may have.
 VALID_HEADS = tuple(

@@ -77,15 +77,33 @@ NNCORE_MATMUL_ROWS(nncore_matmul_rows_f32, float, nncore_v8f, 8)
 
 /* Dot products of contiguous rows, in a fixed order: lane l (of 4 for
  * float64, 8 for float32) sums the terms t = l, l + lanes, ... in order,
- * a missing tail term counts as 0 * 0, and the lanes are added pairwise.
+ * a missing tail term counts as 0 * 0, and the lanes are added pairwise;
+ * dots shorter than the lane count are summed in order.
  * The order is fixed by the lane count, not by the vector unit, so every
  * CPU gives the same bits. nncore_dots4 gives each of its four dots the
  * bits nncore_dot would (it only interleaves them). */
-#define NNCORE_LOAD_TAIL(vec, type, dst, src, count)                                 \
+/* The lanes of s, plus the tail terms a[t + l] * b[t + l] (0 * 0 where
+ * t + l >= k) if there is a tail, added pairwise. Scalar, as the tail is
+ * short: building vectors for it costs more than the whole of a tiny dot. */
+#define NNCORE_DOT_FINISH(type, lanes, hsum, s, a, b, t, k, out)                     \
     do {                                                                              \
-        dst = (vec){0};                                                               \
-        for (ptrdiff_t l_ = 0; l_ < (count); l_++)                                    \
-            dst[l_] = (src)[l_];                                                      \
+        type lane_[lanes];                                                            \
+        memcpy(lane_, &(s), sizeof lane_);                                            \
+        if ((t) < (k))                                                                \
+            for (ptrdiff_t l_ = 0; l_ < (lanes); l_++)                                \
+                lane_[l_] = lane_[l_] + ((t) + l_ < (k) ? (a)[(t) + l_] * (b)[(t) + l_] \
+                                                         : (type)0);                  \
+        out = hsum(lane_);                                                            \
+    } while (0)
+
+/* A dot shorter than one vector is summed in order from 0 instead, as
+ * the scalar loops do (_kernels.pxd routes such products to them). */
+#define NNCORE_SHORT_DOT(type, lanes, hsum, a, b, k, out)                           \
+    do {                                                                            \
+        type s_ = 0;                                                                \
+        for (ptrdiff_t l_ = 0; l_ < (k); l_++)                                      \
+            s_ += (a)[l_] * (b)[l_];                                                \
+        out = s_;                                                                   \
     } while (0)
 
 #define NNCORE_DOTS(name, type, vec, lanes, hsum)                                    \
@@ -93,15 +111,16 @@ NNCORE_MATMUL_ROWS(nncore_matmul_rows_f32, float, nncore_v8f, 8)
     {                                                                               \
         vec s0 = {0}, x, y;                                                         \
         ptrdiff_t t = 0;                                                            \
+        type out;                                                                   \
+        if (k < lanes) {                                                            \
+            NNCORE_SHORT_DOT(type, lanes, hsum, a, b, k, out);                      \
+            return out;                                                             \
+        }                                                                           \
         for (; t + lanes <= k; t += lanes) {                                        \
             memcpy(&x, a + t, sizeof x); memcpy(&y, b + t, sizeof y); s0 = s0 + x * y; \
         }                                                                           \
-        if (t < k) {                                                                \
-            NNCORE_LOAD_TAIL(vec, type, x, a + t, k - t);                           \
-            NNCORE_LOAD_TAIL(vec, type, y, b + t, k - t);                           \
-            s0 = s0 + x * y;                                                        \
-        }                                                                           \
-        return hsum(s0);                                                            \
+        NNCORE_DOT_FINISH(type, lanes, hsum, s0, a, b, t, k, out);                  \
+        return out;                                                                 \
     }                                                                               \
                                                                                     \
     static inline void name##_dots4(const type *a, const type *b, ptrdiff_t b_row, \
@@ -109,6 +128,11 @@ NNCORE_MATMUL_ROWS(nncore_matmul_rows_f32, float, nncore_v8f, 8)
     {                                                                               \
         vec s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0}, x, y;                           \
         ptrdiff_t t = 0;                                                            \
+        if (k < lanes) {                                                            \
+            for (int j_ = 0; j_ < 4; j_++)                                          \
+                NNCORE_SHORT_DOT(type, lanes, hsum, a, b + j_ * b_row, k, out[j_]); \
+            return;                                                                 \
+        }                                                                           \
         for (; t + lanes <= k; t += lanes) {                                        \
             memcpy(&x, a + t, sizeof x);                                            \
             memcpy(&y, b + t, sizeof y); s0 = s0 + x * y;                           \
@@ -116,17 +140,10 @@ NNCORE_MATMUL_ROWS(nncore_matmul_rows_f32, float, nncore_v8f, 8)
             memcpy(&y, b + 2 * b_row + t, sizeof y); s2 = s2 + x * y;               \
             memcpy(&y, b + 3 * b_row + t, sizeof y); s3 = s3 + x * y;               \
         }                                                                           \
-        if (t < k) {                                                                \
-            NNCORE_LOAD_TAIL(vec, type, x, a + t, k - t);                           \
-            NNCORE_LOAD_TAIL(vec, type, y, b + t, k - t); s0 = s0 + x * y;          \
-            NNCORE_LOAD_TAIL(vec, type, y, b + b_row + t, k - t); s1 = s1 + x * y;  \
-            NNCORE_LOAD_TAIL(vec, type, y, b + 2 * b_row + t, k - t); s2 = s2 + x * y; \
-            NNCORE_LOAD_TAIL(vec, type, y, b + 3 * b_row + t, k - t); s3 = s3 + x * y; \
-        }                                                                           \
-        out[0] = hsum(s0);                                                          \
-        out[1] = hsum(s1);                                                          \
-        out[2] = hsum(s2);                                                          \
-        out[3] = hsum(s3);                                                          \
+        NNCORE_DOT_FINISH(type, lanes, hsum, s0, a, b, t, k, out[0]);               \
+        NNCORE_DOT_FINISH(type, lanes, hsum, s1, a, b + b_row, t, k, out[1]);       \
+        NNCORE_DOT_FINISH(type, lanes, hsum, s2, a, b + 2 * b_row, t, k, out[2]);   \
+        NNCORE_DOT_FINISH(type, lanes, hsum, s3, a, b + 3 * b_row, t, k, out[3]);   \
     }                                                                               \
                                                                                     \
     /* C[r, q] := dot(A[r], B[q]): C = A @ B.T, A:(m,k) B:(n,k) C:(m,n). */         \

@@ -143,12 +143,15 @@ cdef inline void dense_backward_input(const floating* delta, const floating* wei
         _gemm_rowmajor(c'N', c'T', <int> n_samples, <int> n_in, <int> n_out,
                       delta, <int> n_out, weights, <int> n_out, grad_inputs, <int> n_in)
         return
-    # Dots of rows of D and W, in _dense.h's fixed lane order (the fused
-    # per-sample path uses the same, so the two give the same bits).
-    if floating is double:
+    # Dots of rows of D and W in _dense.h's fixed lane order, or, shorter
+    # than its lanes, in order here; the fused per-sample path follows the
+    # same rule, so the two give the same bits.
+    if floating is double and n_out >= 4:
         nncore_matmul_nt_f64(delta, weights, grad_inputs, n_samples, n_in, n_out)
-    else:
+    elif floating is float and n_out >= 8:
         nncore_matmul_nt_f32(delta, weights, grad_inputs, n_samples, n_in, n_out)
+    else:
+        _small_matmul(delta, n_out, 1, weights, 1, n_out, grad_inputs, n_samples, n_in, n_out)
 
 
 cdef inline void dense_backward_weights(const floating* inputs, const floating* delta,

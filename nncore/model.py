@@ -6,10 +6,7 @@ import numpy as np
 
 from nncore import _serialize
 from nncore._buffers import ParameterList
-from nncore._config import (
-    DEFAULT_LOSS, FUSED_OUTPUT, HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS,
-    PROBABILITY_OUTPUTS,
-)
+from nncore._config import DEFAULT_LOSS, FUSED_OUTPUT, HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS
 from nncore._engine import OPTIMIZER_CODES, engine_class
 from nncore._kernels import ACTIVATION_CODES, LOSS_CODES
 from nncore._progress import ProgressBar
@@ -78,6 +75,8 @@ class MLP:
 
     Attributes
     ----------
+    loss_name : str
+        The loss (``loss`` is the method that computes it).
     coefs_ : list of ndarray
         ``coefs_[i]`` has shape (layer_sizes[i], layer_sizes[i + 1]): live
         views the engine trains in place. Assigning ``coefs_[i] = array`` or
