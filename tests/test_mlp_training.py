@@ -205,15 +205,19 @@ OPTIMIZERS = {
 @pytest.mark.parametrize("name", OPTIMIZERS)
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("l2", [0.0, 0.1], ids=["no-l2", "l2"])
-def test_fit_equals_steps_driven_from_python(name, weighted, l2, dtype):
-    x, y, weights = problem()
+# Batches of one take the fused per-sample path. Narrow layers use the
+# in-order loops; wide ones (8+ outputs) the vectorized products and dots.
+@pytest.mark.parametrize("batch_size", [3, 1])
+@pytest.mark.parametrize("sizes", [SIZES, (5, 12, 9)], ids=["narrow", "wide"])
+def test_fit_equals_steps_driven_from_python(name, weighted, l2, batch_size, sizes, dtype):
+    x, y, weights = problem(n_in=sizes[0], n_out=sizes[-1])
     sample_weight = weights if weighted else None
-    model = make_model(dtype)
-    history = model.fit(x, y, epochs=4, batch_size=3, optimizer=OPTIMIZERS[name], random_state=5,
-                        sample_weight=sample_weight, l2=l2)
+    model = make_model(dtype, sizes=sizes)
+    history = model.fit(x, y, epochs=4, batch_size=batch_size, optimizer=OPTIMIZERS[name],
+                        random_state=5, sample_weight=sample_weight, l2=l2)
 
-    driven = make_model(dtype)
-    losses = drive(driven, x, y, OPTIMIZERS[name], epochs=4, batch_size=3,
+    driven = make_model(dtype, sizes=sizes)
+    losses = drive(driven, x, y, OPTIMIZERS[name], epochs=4, batch_size=batch_size,
                    order_rng=np.random.default_rng(5), sample_weight=sample_weight, l2=l2)
     assert_same_params(model, driven)
     assert history.loss == losses
