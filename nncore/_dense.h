@@ -75,108 +75,18 @@ typedef float nncore_v8f __attribute__((vector_size(32)));
 NNCORE_MATMUL_ROWS(nncore_matmul_rows_f64, double, nncore_v4d, 4)
 NNCORE_MATMUL_ROWS(nncore_matmul_rows_f32, float, nncore_v8f, 8)
 
-/* Dot products of contiguous rows, in a fixed order: lane l (of 4 for
- * float64, 8 for float32) sums the terms t = l, l + lanes, ... in order,
- * a missing tail term counts as 0 * 0, and the lanes are added pairwise;
- * dots shorter than the lane count are summed in order.
- * The order is fixed by the lane count, not by the vector unit, so every
- * CPU gives the same bits. nncore_dots4 gives each of its four dots the
- * bits nncore_dot would (it only interleaves them). */
-/* The lanes of s, plus the tail terms a[t + l] * b[t + l] (0 * 0 where
- * t + l >= k) if there is a tail, added pairwise. Scalar, as the tail is
- * short: building vectors for it costs more than the whole of a tiny dot. */
-#define NNCORE_DOT_FINISH(type, lanes, hsum, s, a, b, t, k, out)                     \
-    do {                                                                              \
-        type lane_[lanes];                                                            \
-        memcpy(lane_, &(s), sizeof lane_);                                            \
-        if ((t) < (k))                                                                \
-            for (ptrdiff_t l_ = 0; l_ < (lanes); l_++)                                \
-                lane_[l_] = lane_[l_] + ((t) + l_ < (k) ? (a)[(t) + l_] * (b)[(t) + l_] \
-                                                         : (type)0);                  \
-        out = hsum(lane_);                                                            \
-    } while (0)
-
-/* A dot shorter than one vector is summed in order from 0 instead, as
- * the scalar loops do (_kernels.pxd routes such products to them). */
-#define NNCORE_SHORT_DOT(type, lanes, hsum, a, b, k, out)                           \
-    do {                                                                            \
-        type s_ = 0;                                                                \
-        for (ptrdiff_t l_ = 0; l_ < (k); l_++)                                      \
-            s_ += (a)[l_] * (b)[l_];                                                \
-        out = s_;                                                                   \
-    } while (0)
-
-#define NNCORE_DOTS(name, type, vec, lanes, hsum)                                    \
-    static inline type name##_dot(const type *a, const type *b, ptrdiff_t k)       \
-    {                                                                               \
-        vec s0 = {0}, x, y;                                                         \
-        ptrdiff_t t = 0;                                                            \
-        type out;                                                                   \
-        if (k < lanes) {                                                            \
-            NNCORE_SHORT_DOT(type, lanes, hsum, a, b, k, out);                      \
-            return out;                                                             \
-        }                                                                           \
-        for (; t + lanes <= k; t += lanes) {                                        \
-            memcpy(&x, a + t, sizeof x); memcpy(&y, b + t, sizeof y); s0 = s0 + x * y; \
-        }                                                                           \
-        NNCORE_DOT_FINISH(type, lanes, hsum, s0, a, b, t, k, out);                  \
-        return out;                                                                 \
-    }                                                                               \
-                                                                                    \
-    static inline void name##_dots4(const type *a, const type *b, ptrdiff_t b_row, \
-                                    ptrdiff_t k, type *out)                         \
-    {                                                                               \
-        vec s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0}, x, y;                           \
-        ptrdiff_t t = 0;                                                            \
-        if (k < lanes) {                                                            \
-            for (int j_ = 0; j_ < 4; j_++)                                          \
-                NNCORE_SHORT_DOT(type, lanes, hsum, a, b + j_ * b_row, k, out[j_]); \
-            return;                                                                 \
-        }                                                                           \
-        for (; t + lanes <= k; t += lanes) {                                        \
-            memcpy(&x, a + t, sizeof x);                                            \
-            memcpy(&y, b + t, sizeof y); s0 = s0 + x * y;                           \
-            memcpy(&y, b + b_row + t, sizeof y); s1 = s1 + x * y;                   \
-            memcpy(&y, b + 2 * b_row + t, sizeof y); s2 = s2 + x * y;               \
-            memcpy(&y, b + 3 * b_row + t, sizeof y); s3 = s3 + x * y;               \
-        }                                                                           \
-        NNCORE_DOT_FINISH(type, lanes, hsum, s0, a, b, t, k, out[0]);               \
-        NNCORE_DOT_FINISH(type, lanes, hsum, s1, a, b + b_row, t, k, out[1]);       \
-        NNCORE_DOT_FINISH(type, lanes, hsum, s2, a, b + 2 * b_row, t, k, out[2]);   \
-        NNCORE_DOT_FINISH(type, lanes, hsum, s3, a, b + 3 * b_row, t, k, out[3]);   \
-    }                                                                               \
-                                                                                    \
-    /* C[r, q] := dot(A[r], B[q]): C = A @ B.T, A:(m,k) B:(n,k) C:(m,n). */         \
-    NNCORE_DENSE_DISPATCH static void name(const type *a, const type *b, type *c,   \
-                                           ptrdiff_t m, ptrdiff_t n, ptrdiff_t k)   \
-    {                                                                               \
-        for (ptrdiff_t r = 0; r < m; r++) {                                         \
-            ptrdiff_t q = 0;                                                        \
-            for (; q + 4 <= n; q += 4)                                              \
-                name##_dots4(a + r * k, b + q * k, k, k, c + r * n + q);            \
-            for (; q < n; q++)                                                      \
-                c[r * n + q] = name##_dot(a + r * k, b + q * k, k);                 \
-        }                                                                           \
-    }
-
-#define NNCORE_HSUM4(v) (((v)[0] + (v)[1]) + ((v)[2] + (v)[3]))
-#define NNCORE_HSUM8(v) ((((v)[0] + (v)[1]) + ((v)[2] + (v)[3])) + (((v)[4] + (v)[5]) + ((v)[6] + (v)[7])))
-
-NNCORE_DOTS(nncore_matmul_nt_f64, double, nncore_v4d, 4, NNCORE_HSUM4)
-NNCORE_DOTS(nncore_matmul_nt_f32, float, nncore_v8f, 8, NNCORE_HSUM8)
-
 /* The optimizer step of one sample, for the fused per-sample path. */
 enum { NNCORE_PLAIN_SGD = 0, NNCORE_MOMENTUM = 1, NNCORE_NESTEROV = 2, NNCORE_ADAM = 3 };
 
 /* One dense layer's backward pass and update for one sample, in one pass
  * over its weights: for each row i,
- *     grad_inputs[i] := dot(delta, W[i])   (W before the update; nncore_matmul_nt's order)
+ *     grad_inputs[i] := sum over j of delta[j] * W[i, j]   (W before the update)
  *     g := inputs[i] * delta[j] (+ l2 * W[i, j])
  * then W[i, j] is updated from g by the optimizer `kind`, with the same
  * operations in the same order as the general path (the gradient into a
  * buffer, then _optim.pxd's update), so both give the same bits. With
  * inputs NULL the row is a bias: g := delta[j], no L2. grad_inputs may be
- * NULL. Four rows at a time keep four dots in flight. */
+ * NULL. Four rows at a time keep four sums in flight. */
 /* One loop per optimizer and per L2 on/off, so each vectorizes. */
 #define NNCORE_ROW_LOOP(type, l2, update)                                             \
     if (l2 != 0) {                                                                    \
@@ -191,7 +101,7 @@ enum { NNCORE_PLAIN_SGD = 0, NNCORE_MOMENTUM = 1, NNCORE_NESTEROV = 2, NNCORE_AD
         }                                                                             \
     }
 
-#define NNCORE_SAMPLE_UPDATE(name, type, sqrt_fn, dots)                               \
+#define NNCORE_SAMPLE_UPDATE(name, type, sqrt_fn)                                     \
     static inline void name##_row(type x, const type *restrict delta, type *restrict w, \
                                   type *restrict v, type *restrict s, ptrdiff_t n_out,  \
                                   int kind, type lr, type momentum, type beta_1,        \
@@ -229,7 +139,18 @@ enum { NNCORE_PLAIN_SGD = 0, NNCORE_MOMENTUM = 1, NNCORE_NESTEROV = 2, NNCORE_AD
         }                                                                             \
         if (grad_inputs != NULL) {                                                    \
             for (; i + 4 <= n_in; i += 4) {                                           \
-                dots##_dots4(delta, w + i * n_out, n_out, n_out, grad_inputs + i);   \
+                type s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                  \
+                const type *w0 = w + i * n_out;                                       \
+                for (ptrdiff_t j = 0; j < n_out; j++) {                               \
+                    s0 += delta[j] * w0[j];                                           \
+                    s1 += delta[j] * w0[n_out + j];                                   \
+                    s2 += delta[j] * w0[2 * n_out + j];                               \
+                    s3 += delta[j] * w0[3 * n_out + j];                               \
+                }                                                                     \
+                grad_inputs[i] = s0;                                                  \
+                grad_inputs[i + 1] = s1;                                              \
+                grad_inputs[i + 2] = s2;                                              \
+                grad_inputs[i + 3] = s3;                                              \
                 for (ptrdiff_t r = i; r < i + 4; r++)                                 \
                     name##_row(inputs[r], delta, w + r * n_out, v + r * n_out,        \
                                s + r * n_out, n_out, kind, lr, momentum, beta_1,      \
@@ -237,14 +158,18 @@ enum { NNCORE_PLAIN_SGD = 0, NNCORE_MOMENTUM = 1, NNCORE_NESTEROV = 2, NNCORE_AD
             }                                                                         \
         }                                                                             \
         for (; i < n_in; i++) {                                                       \
-            if (grad_inputs != NULL)                                                  \
-                grad_inputs[i] = dots##_dot(delta, w + i * n_out, n_out);             \
+            if (grad_inputs != NULL) {                                                \
+                type s0 = 0;                                                          \
+                for (ptrdiff_t j = 0; j < n_out; j++)                                 \
+                    s0 += delta[j] * w[i * n_out + j];                                \
+                grad_inputs[i] = s0;                                                  \
+            }                                                                         \
             name##_row(inputs[i], delta, w + i * n_out, v + i * n_out, s + i * n_out,  \
                        n_out, kind, lr, momentum, beta_1, beta_2, epsilon, l2);       \
         }                                                                             \
     }
 
-NNCORE_SAMPLE_UPDATE(nncore_sample_update_f64, double, sqrt, nncore_matmul_nt_f64)
-NNCORE_SAMPLE_UPDATE(nncore_sample_update_f32, float, sqrtf, nncore_matmul_nt_f32)
+NNCORE_SAMPLE_UPDATE(nncore_sample_update_f64, double, sqrt)
+NNCORE_SAMPLE_UPDATE(nncore_sample_update_f32, float, sqrtf)
 
 #endif

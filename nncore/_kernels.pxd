@@ -28,10 +28,6 @@ cdef extern from "_dense.h" nogil:
     void nncore_matmul_rows_f32(const float* a, Py_ssize_t a_row, Py_ssize_t a_sum,
                                 const float* b, Py_ssize_t b_sum, float* c,
                                 Py_ssize_t m, Py_ssize_t n, Py_ssize_t k)
-    void nncore_matmul_nt_f64(const double* a, const double* b, double* c,
-                              Py_ssize_t m, Py_ssize_t n, Py_ssize_t k)
-    void nncore_matmul_nt_f32(const float* a, const float* b, float* c,
-                              Py_ssize_t m, Py_ssize_t n, Py_ssize_t k)
 
 # Codes shared with Python through _kernels.pyx (ACTIVATION_CODES, LOSS_CODES).
 cdef enum Activation:
@@ -87,7 +83,7 @@ cdef inline void _small_matmul_blocked(const floating* a, Py_ssize_t a_row, Py_s
                                        const floating* b, Py_ssize_t b_sum, Py_ssize_t b_col,
                                        floating* c, Py_ssize_t m, Py_ssize_t n,
                                        Py_ssize_t k) noexcept nogil:
-    """_small_matmul for narrow rows of C (or strided B): four outputs at a time in registers."""
+    """_small_matmul for strided columns of B: four outputs at a time in registers."""
     cdef Py_ssize_t r, q, t
     cdef floating a_rt, c0, c1, c2, c3
     cdef const floating* b_t
@@ -143,15 +139,7 @@ cdef inline void dense_backward_input(const floating* delta, const floating* wei
         _gemm_rowmajor(c'N', c'T', <int> n_samples, <int> n_in, <int> n_out,
                       delta, <int> n_out, weights, <int> n_out, grad_inputs, <int> n_in)
         return
-    # Dots of rows of D and W in _dense.h's fixed lane order, or, shorter
-    # than its lanes, in order here; the fused per-sample path follows the
-    # same rule, so the two give the same bits.
-    if floating is double and n_out >= 4:
-        nncore_matmul_nt_f64(delta, weights, grad_inputs, n_samples, n_in, n_out)
-    elif floating is float and n_out >= 8:
-        nncore_matmul_nt_f32(delta, weights, grad_inputs, n_samples, n_in, n_out)
-    else:
-        _small_matmul(delta, n_out, 1, weights, 1, n_out, grad_inputs, n_samples, n_in, n_out)
+    _small_matmul(delta, n_out, 1, weights, 1, n_out, grad_inputs, n_samples, n_in, n_out)
 
 
 cdef inline void dense_backward_weights(const floating* inputs, const floating* delta,
