@@ -28,12 +28,12 @@ _HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0,
 
 
 def save(model, path):
-    engine = model._engine
+    state = model._engine.get_state()  # copies, taken while no other thread trains
     training = {
         "optimizer": model.optimizer_.get_config() if model.optimizer_ is not None else None,
-        "l2": engine.l2,
-        "step_count": int(engine.step_count),
-        "loss": engine.loss,
+        "l2": state["l2"],
+        "step_count": state["step_count"],
+        "loss": state["loss"],
     }
     with open(path, "wb") as file:
         np.savez(
@@ -42,9 +42,9 @@ def save(model, path):
             version=np.array(FORMAT_VERSION),
             config=np.array(json.dumps(model.get_config())),
             training=np.array(json.dumps(training)),
-            params=engine.params,
-            first_moment=engine.first_moment,
-            second_moment=engine.second_moment,
+            params=state["params"],
+            first_moment=state["first_moment"],
+            second_moment=state["second_moment"],
         )
 
 
