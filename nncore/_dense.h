@@ -27,6 +27,14 @@
 #define NNCORE_DENSE_DISPATCH
 #endif
 
+/* The per-row update must be compiled inside each target clone of its
+ * caller, or it runs at the baseline instruction set. */
+#if defined(__GNUC__)
+#define NNCORE_ALWAYS_INLINE static inline __attribute__((always_inline))
+#else
+#define NNCORE_ALWAYS_INLINE static inline
+#endif
+
 typedef double nncore_v4d __attribute__((vector_size(32)));
 typedef float nncore_v8f __attribute__((vector_size(32)));
 
@@ -84,9 +92,11 @@ enum { NNCORE_PLAIN_SGD = 0, NNCORE_MOMENTUM = 1, NNCORE_NESTEROV = 2, NNCORE_AD
  *     g := inputs[i] * delta[j] (+ l2 * W[i, j])
  * then W[i, j] is updated from g by the optimizer `kind`, with the same
  * operations in the same order as the general path (the gradient into a
- * buffer, then _optim.pxd's update), so both give the same bits. With
- * inputs NULL the row is a bias: g := delta[j], no L2. grad_inputs may be
- * NULL. Four rows at a time keep four sums in flight. */
+ * buffer, then _optim.pxd's update), so both give the same bits. The old
+ * weights and moments go to saved_w, saved_v and saved_s, so a step whose
+ * new weights are not all finite (the return value) can be undone exactly.
+ * With inputs NULL the row is a bias: g := delta[j], no L2. grad_inputs may
+ * be NULL. Four rows at a time keep four sums in flight. */
 /* One loop per optimizer and per L2 on/off, so each vectorizes. */
 #define NNCORE_ROW_LOOP(type, l2, update)                                             \
     if (l2 != 0) {                                                                    \
@@ -101,42 +111,59 @@ enum { NNCORE_PLAIN_SGD = 0, NNCORE_MOMENTUM = 1, NNCORE_NESTEROV = 2, NNCORE_AD
         }                                                                             \
     }
 
+/* Save the old weight, write the new one, note whether it is finite. */
+#define NNCORE_NEW_WEIGHT(type, value)                                                \
+    do {                                                                              \
+        type new_ = (value);                                                          \
+        saved_w[j] = w[j];                                                            \
+        w[j] = new_;                                                                  \
+        finite &= (new_ - new_ == 0);                                                 \
+    } while (0)
+
 #define NNCORE_SAMPLE_UPDATE(name, type, sqrt_fn)                                     \
-    static inline void name##_row(type x, const type *restrict delta, type *restrict w, \
-                                  type *restrict v, type *restrict s, ptrdiff_t n_out,  \
-                                  int kind, type lr, type momentum, type beta_1,        \
-                                  type beta_2, type epsilon, type l2)                   \
+    NNCORE_ALWAYS_INLINE int name##_row(type x, const type *restrict delta, type *restrict w,\
+                                 type *restrict v, type *restrict s,                  \
+                                 type *restrict saved_w, type *restrict saved_v,      \
+                                 type *restrict saved_s, ptrdiff_t n_out, int kind,   \
+                                 type lr, type momentum, type beta_1, type beta_2,    \
+                                 type epsilon, type l2)                               \
     {                                                                                 \
         const type one = 1;                                                           \
+        int finite = 1;                                                               \
         if (kind == NNCORE_PLAIN_SGD) {                                               \
-            NNCORE_ROW_LOOP(type, l2, w[j] = w[j] - lr * g)                           \
+            NNCORE_ROW_LOOP(type, l2, NNCORE_NEW_WEIGHT(type, w[j] - lr * g))         \
         } else if (kind == NNCORE_ADAM) {                                             \
             NNCORE_ROW_LOOP(type, l2,                                                 \
+                saved_v[j] = v[j];                                                    \
+                saved_s[j] = s[j];                                                    \
                 v[j] = beta_1 * v[j] + (one - beta_1) * g;                            \
                 s[j] = beta_2 * s[j] + (one - beta_2) * (g * g);                      \
-                w[j] = w[j] + (-lr * v[j]) / (sqrt_fn(s[j]) + epsilon))               \
+                NNCORE_NEW_WEIGHT(type, w[j] + (-lr * v[j]) / (sqrt_fn(s[j]) + epsilon)))\
         } else if (kind == NNCORE_NESTEROV) {                                         \
             NNCORE_ROW_LOOP(type, l2,                                                 \
+                saved_v[j] = v[j];                                                    \
                 v[j] = momentum * v[j] - lr * g;                                      \
-                w[j] = w[j] + (momentum * v[j] - lr * g))                             \
+                NNCORE_NEW_WEIGHT(type, w[j] + (momentum * v[j] - lr * g)))           \
         } else {                                                                      \
             NNCORE_ROW_LOOP(type, l2,                                                 \
+                saved_v[j] = v[j];                                                    \
                 v[j] = momentum * v[j] - lr * g;                                      \
-                w[j] = w[j] + v[j])                                                   \
+                NNCORE_NEW_WEIGHT(type, w[j] + v[j]))                                 \
         }                                                                             \
+        return finite;                                                                \
     }                                                                                 \
                                                                                       \
-    NNCORE_DENSE_DISPATCH static void name(                                           \
+    NNCORE_DENSE_DISPATCH static int name(                                            \
         const type *inputs, const type *delta, type *w, type *v, type *s,             \
-        type *grad_inputs, ptrdiff_t n_in, ptrdiff_t n_out, int kind, type lr,        \
-        type momentum, type beta_1, type beta_2, type epsilon, type l2)               \
+        type *saved_w, type *saved_v, type *saved_s, type *grad_inputs,               \
+        ptrdiff_t n_in, ptrdiff_t n_out, int kind, type lr, type momentum,            \
+        type beta_1, type beta_2, type epsilon, type l2)                              \
     {                                                                                 \
         ptrdiff_t i = 0;                                                              \
-        if (inputs == NULL) {                                                         \
-            name##_row(1, delta, w, v, s, n_out, kind, lr, momentum, beta_1, beta_2,   \
-                       epsilon, 0);                                                   \
-            return;                                                                   \
-        }                                                                             \
+        int finite = 1;                                                               \
+        if (inputs == NULL)                                                           \
+            return name##_row(1, delta, w, v, s, saved_w, saved_v, saved_s, n_out, kind,\
+                              lr, momentum, beta_1, beta_2, epsilon, 0);              \
         if (grad_inputs != NULL) {                                                    \
             for (; i + 4 <= n_in; i += 4) {                                           \
                 type s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                  \
@@ -152,9 +179,10 @@ enum { NNCORE_PLAIN_SGD = 0, NNCORE_MOMENTUM = 1, NNCORE_NESTEROV = 2, NNCORE_AD
                 grad_inputs[i + 2] = s2;                                              \
                 grad_inputs[i + 3] = s3;                                              \
                 for (ptrdiff_t r = i; r < i + 4; r++)                                 \
-                    name##_row(inputs[r], delta, w + r * n_out, v + r * n_out,        \
-                               s + r * n_out, n_out, kind, lr, momentum, beta_1,      \
-                               beta_2, epsilon, l2);                                  \
+                    finite &= name##_row(inputs[r], delta, w + r * n_out, v + r * n_out,\
+                                         s + r * n_out, saved_w + r * n_out,          \
+                                         saved_v + r * n_out, saved_s + r * n_out, n_out,\
+                                         kind, lr, momentum, beta_1, beta_2, epsilon, l2);\
             }                                                                         \
         }                                                                             \
         for (; i < n_in; i++) {                                                       \
@@ -164,9 +192,12 @@ enum { NNCORE_PLAIN_SGD = 0, NNCORE_MOMENTUM = 1, NNCORE_NESTEROV = 2, NNCORE_AD
                     s0 += delta[j] * w[i * n_out + j];                                \
                 grad_inputs[i] = s0;                                                  \
             }                                                                         \
-            name##_row(inputs[i], delta, w + i * n_out, v + i * n_out, s + i * n_out,  \
-                       n_out, kind, lr, momentum, beta_1, beta_2, epsilon, l2);       \
+            finite &= name##_row(inputs[i], delta, w + i * n_out, v + i * n_out,      \
+                                 s + i * n_out, saved_w + i * n_out, saved_v + i * n_out,\
+                                 saved_s + i * n_out, n_out, kind, lr, momentum, beta_1,\
+                                 beta_2, epsilon, l2);                                \
         }                                                                             \
+        return finite;                                                                \
     }
 
 NNCORE_SAMPLE_UPDATE(nncore_sample_update_f64, double, sqrt)

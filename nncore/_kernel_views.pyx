@@ -102,10 +102,19 @@ def _sse_backward(const floating[::1] outputs, const floating[::1] targets,
 
 
 def _sgd_update(floating[::1] params, const floating[::1] grads, double learning_rate):
-    """params -= learning_rate * grads, in place."""
+    """params -= learning_rate * grads, in place; whether all are finite."""
     check_kernel_shapes("sgd_update", {"grads": ((grads.shape[0],), (params.shape[0],))})
+    cdef floating[::1] saved = _scratch(params)
+    cdef bint finite
     with nogil:
-        _optim.sgd_update(&params[0], &grads[0], <floating> learning_rate, params.shape[0])
+        finite = _optim.sgd_update(&params[0], &grads[0], <floating> learning_rate, &saved[0],
+                                   params.shape[0])
+    return finite
+
+
+def _scratch(array):
+    """Room for the old values an update kernel saves (these views do not use them)."""
+    return np.empty_like(np.asarray(array))
 
 
 def _tanh_forward(const floating[::1] total, floating[::1] outputs):
@@ -281,9 +290,13 @@ def _momentum_update(floating[::1] params, const floating[::1] grads, floating[:
         "grads": ((grads.shape[0],), (params.shape[0],)),
         "velocity": ((velocity.shape[0],), (params.shape[0],)),
     })
+    cdef floating[::1] saved = _scratch(params), saved_velocity = _scratch(params)
+    cdef bint finite
     with nogil:
-        _optim.momentum_update(&params[0], &grads[0], &velocity[0], <floating> learning_rate,
-                               <floating> momentum, nesterov, params.shape[0])
+        finite = _optim.momentum_update(&params[0], &grads[0], &velocity[0], <floating> learning_rate,
+                                        <floating> momentum, nesterov, &saved[0],
+                                        &saved_velocity[0], params.shape[0])
+    return finite
 
 
 def _adam_update(floating[::1] params, const floating[::1] grads, floating[::1] first_moment,
@@ -295,10 +308,15 @@ def _adam_update(floating[::1] params, const floating[::1] grads, floating[::1] 
         "first_moment": ((first_moment.shape[0],), (params.shape[0],)),
         "second_moment": ((second_moment.shape[0],), (params.shape[0],)),
     })
+    cdef floating[::1] saved = _scratch(params), saved_first = _scratch(params)
+    cdef floating[::1] saved_second = _scratch(params)
+    cdef bint finite
     with nogil:
-        _optim.adam_update(&params[0], &grads[0], &first_moment[0], &second_moment[0],
-                           <floating> step_size, <floating> beta_1, <floating> beta_2,
-                           <floating> epsilon, params.shape[0])
+        finite = _optim.adam_update(&params[0], &grads[0], &first_moment[0], &second_moment[0],
+                                    <floating> step_size, <floating> beta_1, <floating> beta_2,
+                                    <floating> epsilon, &saved[0], &saved_first[0],
+                                    &saved_second[0], params.shape[0])
+    return finite
 
 
 def _l2_backward(const floating[::1] weights, floating[::1] grads, double factor):
@@ -353,9 +371,9 @@ def sse_backward(outputs, targets, grad_outputs):
 
 
 def sgd_update(params, grads, learning_rate):
-    """params -= learning_rate * grads, in place."""
+    """params -= learning_rate * grads, in place; returns whether every new value is finite."""
     check_kernel_dtypes("sgd_update", params=params, grads=grads)
-    _sgd_update(params, grads, learning_rate)
+    return _sgd_update(params, grads, learning_rate)
 
 
 def tanh_forward(total, outputs):
@@ -448,17 +466,20 @@ def softmax_cross_entropy_backward(total, outputs, targets, sample_weight, facto
 
 def momentum_update(params, grads, velocity, learning_rate, momentum, nesterov):
     """velocity := momentum * velocity - learning_rate * grads, then params += velocity,
-    or with Nesterov params += momentum * velocity - learning_rate * grads; in place."""
+    or with Nesterov params += momentum * velocity - learning_rate * grads; in place.
+    Returns whether every new value of params is finite."""
     check_kernel_dtypes("momentum_update", params=params, grads=grads, velocity=velocity)
-    _momentum_update(params, grads, velocity, learning_rate, momentum, nesterov)
+    return _momentum_update(params, grads, velocity, learning_rate, momentum, nesterov)
 
 
 def adam_update(params, grads, first_moment, second_moment, step_size, beta_1, beta_2, epsilon):
     """One Adam step on params and both moments, in place; step_size carries the
-    bias corrections (see _optim.adam_update)."""
+    bias corrections (see _optim.adam_update). Returns whether every new value
+    of params is finite."""
     check_kernel_dtypes("adam_update", params=params, grads=grads, first_moment=first_moment,
                         second_moment=second_moment)
-    _adam_update(params, grads, first_moment, second_moment, step_size, beta_1, beta_2, epsilon)
+    return _adam_update(params, grads, first_moment, second_moment, step_size, beta_1, beta_2,
+                        epsilon)
 
 
 def l2_backward(weights, grads, factor):

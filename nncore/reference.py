@@ -121,8 +121,9 @@ def sse_backward(output, target):
 
 
 def sgd_update(weights, gradient, learning_rate=1.0):
-    """weights -= learning_rate * gradient, in place."""
+    """weights -= learning_rate * gradient, in place; whether all stay finite."""
     weights -= learning_rate * gradient
+    return bool(np.isfinite(weights).all())
 
 
 # Beyond the tutorial: the other layers, losses and optimizer steps of the
@@ -268,12 +269,14 @@ def softmax_cross_entropy_backward(total, output, target, sample_weight, factor)
 def momentum_update(weights, gradient, velocity, learning_rate, momentum, nesterov):
     """velocity := momentum * velocity - learning_rate * gradient, then
     weights += velocity, or with Nesterov weights += momentum * velocity -
-    learning_rate * gradient (a second step, looking ahead). In place."""
+    learning_rate * gradient (a second step, looking ahead). In place;
+    returns whether every weight stays finite."""
     velocity[...] = momentum * velocity - learning_rate * gradient
     if nesterov:
         weights += momentum * velocity - learning_rate * gradient
     else:
         weights += velocity
+    return bool(np.isfinite(weights).all())
 
 
 def adam_update(weights, gradient, first_moment, second_moment, step_size, beta_1, beta_2, epsilon):
@@ -281,11 +284,13 @@ def adam_update(weights, gradient, first_moment, second_moment, step_size, beta_
     weights -= step_size * first_moment / (sqrt(second_moment) + epsilon).
 
     The bias corrections are folded into step_size, which at step t is
-    learning_rate * sqrt(1 - beta_2**t) / (1 - beta_1**t).
+    learning_rate * sqrt(1 - beta_2**t) / (1 - beta_1**t). Returns whether
+    every weight stays finite.
     """
     first_moment[...] = beta_1 * first_moment + (1 - beta_1) * gradient
     second_moment[...] = beta_2 * second_moment + (1 - beta_2) * (gradient * gradient)
     weights -= step_size * first_moment / (np.sqrt(second_moment) + epsilon)
+    return bool(np.isfinite(weights).all())
 
 
 def l2_backward(weights, gradient, factor):

@@ -12,10 +12,25 @@ CONCURRENT = r"already training or predicting in another thread"
 
 
 def call_while_busy(run, probe, seconds=20.0):
-    """Run ``run()`` in a thread and call ``probe()`` until it raises the
-    concurrent-use error; returns that error (or None if run() ended first)."""
+    """Run ``run()`` in a thread and call ``probe()`` until one of the two
+    meets the concurrent-use error; returns (probe's error, run's error).
+
+    A probe that claims the network itself (fit, loss, ...) may instead be
+    the one that makes ``run()`` fail, when ``run()`` starts its next
+    compiled call in that moment: either way one caller is refused.
+    """
     done = threading.Event()
-    worker = threading.Thread(target=lambda: (run(), done.set()))
+    failures = []
+
+    def target():
+        try:
+            run()
+        except RuntimeError as exc:
+            failures.append(exc)
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=target)
     worker.start()
     caught = None
     deadline = time.monotonic() + seconds
@@ -29,7 +44,7 @@ def call_while_busy(run, probe, seconds=20.0):
             time.sleep(0.0005)
     finally:
         worker.join()
-    return caught
+    return caught, (failures[0] if failures else None)
 
 
 def test_mlp_refuses_a_second_thread_and_trains_as_if_alone(rng):
@@ -38,7 +53,12 @@ def test_mlp_refuses_a_second_thread_and_trains_as_if_alone(rng):
     model = nncore.MLP((16, 64, 4), activation="tanh", random_state=0)
     alone = nncore.MLP((16, 64, 4), activation="tanh", random_state=0)
     options = dict(epochs=300, batch_size=16, learning_rate=1e-3, random_state=1)
-    error = call_while_busy(lambda: model.fit(x, y, **options), lambda: model.predict(x[:3]))
+    out = np.empty(4)
+    # A one-sample predict only checks (it never releases the GIL), so the
+    # training thread is never the one refused.
+    error, failure = call_while_busy(lambda: model.fit(x, y, **options),
+                                     lambda: model.predict(x[0], out=out))
+    assert failure is None
     assert error is not None and CONCURRENT in str(error)
     alone.fit(x, y, **options)
     np.testing.assert_array_equal(model.params_, alone.params_)
@@ -56,9 +76,10 @@ def test_every_entry_point_refuses_while_busy(probe, rng, tmp_path):
         "loss": lambda: model.loss(x, y),
         "save": lambda: model.save(tmp_path / "model.npz"),
     }
-    error = call_while_busy(lambda: model.fit(x, y, epochs=300, batch_size=16, learning_rate=1e-3),
-                            probes[probe])
-    assert error is not None and CONCURRENT in str(error)
+    error, failure = call_while_busy(
+        lambda: model.fit(x, y, epochs=300, batch_size=16, learning_rate=1e-3), probes[probe])
+    refused = error or failure
+    assert refused is not None and CONCURRENT in str(refused)
 
 
 def test_tutorial_network_refuses_a_second_thread(rng):
@@ -66,7 +87,9 @@ def test_tutorial_network_refuses_a_second_thread(rng):
     y = rng.random((256, 1))
     np.random.seed(0)
     network = nncore.NeuralNetwork(x, y, hidden=32, learning_rate=1e-3)
-    error = call_while_busy(lambda: network.train(20000), network.feedforward)
+    error, failure = call_while_busy(lambda: network.train(20000), network.feedforward)
+    # train() is one compiled call: feedforward() can only be the one refused.
+    assert failure is None
     assert error is not None and CONCURRENT in str(error)
     np.random.seed(0)
     alone = nncore.NeuralNetwork(x, y, hidden=32, learning_rate=1e-3)
