@@ -35,110 +35,96 @@
 #endif
 #define NNCORE_WIDE_MIN 32
 
-/* exp(t) for t in [-708, 710] (inf above 709.78). */
-static inline double nncore_exp_f64(double t)
+/* The shared reduction: t = k ln2 + r with |r| <= ln2/2 (Cody-Waite, k*ln2_hi
+ * exact for |k| < 2^11); returns expm1(r) = r + r^2 q(r), q the Taylor series
+ * to r^13 in Estrin's form (a third of Horner's dependency chain, which is
+ * what bounds the time on small layers), and sets *k. */
+static inline double nncore_reduce_f64(double t, int64_t *k)
 {
     const double log2e = 0x1.71547652b82fep0;
     const double shift = 0x1.8p52;            /* rounds t*log2e to an integer */
-    const double ln2_hi = 0x1.62e42fee00000p-1; /* k*ln2_hi is exact for |k| < 2^11 */
+    const double ln2_hi = 0x1.62e42fee00000p-1;
     const double ln2_lo = 0x1.a39ef35793c76p-33;
-    double kf, k, r, r2, r4, q, p, scale;
+    double kf, kd, r, r2, r4, q;
     int64_t kbits, sbits;
 
     kf = t * log2e + shift;
-    k = kf - shift;
-    r = (t - k * ln2_hi) - k * ln2_lo;     /* |r| <= ln2/2 */
-    /* exp(r) = 1 + r + r^2 q(r), q from the Taylor series to r^13, in
-     * Estrin's form: a third of Horner's dependency chain, which is what
-     * bounds the time on small layers. */
+    kd = kf - shift;
+    r = (t - kd * ln2_hi) - kd * ln2_lo;
     r2 = r * r;
     r4 = r2 * r2;
     q = ((1.0 / 2 + r * (1.0 / 6)) + r2 * (1.0 / 24 + r * (1.0 / 120)))
         + r4 * ((1.0 / 720 + r * (1.0 / 5040)) + r2 * (1.0 / 40320 + r * (1.0 / 362880)))
         + (r4 * r4) * ((1.0 / 3628800 + r * (1.0 / 39916800))
                        + r2 * (1.0 / 479001600 + r * (1.0 / 6227020800.0)));
-    p = 1.0 + (r + r2 * q);
-    /* 2^(k-1) then *2: k reaches 1024, one past the largest exponent */
     memcpy(&kbits, &kf, sizeof kbits);
     memcpy(&sbits, &shift, sizeof sbits);
-    sbits = (kbits - sbits + 1022) << 52;
-    memcpy(&scale, &sbits, sizeof scale);
+    *k = kbits - sbits;
+    return r + r2 * q;
+}
+
+/* The same for float32 (k*ln2_hi exact for |k| < 2^9; Taylor to r^7). */
+static inline float nncore_reduce_f32(float t, int32_t *k)
+{
+    const float log2e = 0x1.715476p0f;
+    const float shift = 0x1.8p23f;
+    const float ln2_hi = 0x1.62e400p-1f;
+    const float ln2_lo = 0x1.7f7d1cp-20f;
+    float kf, kd, r, r2, q;
+    int32_t kbits, sbits;
+
+    kf = t * log2e + shift;
+    kd = kf - shift;
+    r = (t - kd * ln2_hi) - kd * ln2_lo;
+    r2 = r * r;
+    q = (0.5f + r * (1.0f / 6)) + r2 * ((1.0f / 24 + r * (1.0f / 120))
+                                      + r2 * (1.0f / 720 + r * (1.0f / 5040)));
+    memcpy(&kbits, &kf, sizeof kbits);
+    memcpy(&sbits, &shift, sizeof sbits);
+    *k = kbits - sbits;
+    return r + r2 * q;
+}
+
+/* exp(t) for t in [-708, 710] (inf above 709.78). */
+static inline double nncore_exp_f64(double t)
+{
+    int64_t k, bits;
+    double p = 1.0 + nncore_reduce_f64(t, &k), scale;
+    /* 2^(k-1) then *2: k reaches 1024, one past the largest exponent */
+    bits = (k + 1022) << 52;
+    memcpy(&scale, &bits, sizeof scale);
     return (p * scale) * 2.0;
 }
 
 /* exp(t) for t in [-86, 89] (inf above 88.72). */
 static inline float nncore_exp_f32(float t)
 {
-    const float log2e = 0x1.715476p0f;
-    const float shift = 0x1.8p23f;
-    const float ln2_hi = 0x1.62e400p-1f;    /* k*ln2_hi is exact for |k| < 2^9 */
-    const float ln2_lo = 0x1.7f7d1cp-20f;
-    float kf, k, r, r2, q, p, scale;
-    int32_t kbits, sbits;
-
-    kf = t * log2e + shift;
-    k = kf - shift;
-    r = (t - k * ln2_hi) - k * ln2_lo;
-    r2 = r * r;
-    q = (0.5f + r * (1.0f / 6)) + r2 * ((1.0f / 24 + r * (1.0f / 120))
-                                      + r2 * (1.0f / 720 + r * (1.0f / 5040)));
-    p = 1.0f + (r + r2 * q);
-    memcpy(&kbits, &kf, sizeof kbits);
-    memcpy(&sbits, &shift, sizeof sbits);
-    sbits = (kbits - sbits + 126) << 23;
-    memcpy(&scale, &sbits, sizeof scale);
+    int32_t k, bits;
+    float p = 1.0f + nncore_reduce_f32(t, &k), scale;
+    bits = (k + 126) << 23;
+    memcpy(&scale, &bits, sizeof scale);
     return (p * scale) * 2.0f;
 }
 
-/* expm1(t) for t in [-40, 0], from the same reduction: with t = k ln2 + r,
- * expm1(t) = 2^k expm1(r) + (2^k - 1). expm1(r) is the polynomial without
- * its leading 1, so small t keep their relative accuracy (tanh needs that). */
+/* expm1(t) for t in [-40, 0] (float32: [-20, 0]): with t = k ln2 + r,
+ * expm1(t) = 2^k expm1(r) + (2^k - 1), so small t keep their relative
+ * accuracy (tanh needs that). */
 static inline double nncore_expm1_f64(double t)
 {
-    const double log2e = 0x1.71547652b82fep0;
-    const double shift = 0x1.8p52;
-    const double ln2_hi = 0x1.62e42fee00000p-1;
-    const double ln2_lo = 0x1.a39ef35793c76p-33;
-    double kf, k, r, r2, r4, q, scale;
-    int64_t kbits, sbits;
-
-    kf = t * log2e + shift;
-    k = kf - shift;
-    r = (t - k * ln2_hi) - k * ln2_lo;
-    r2 = r * r;
-    r4 = r2 * r2;
-    q = ((1.0 / 2 + r * (1.0 / 6)) + r2 * (1.0 / 24 + r * (1.0 / 120)))
-        + r4 * ((1.0 / 720 + r * (1.0 / 5040)) + r2 * (1.0 / 40320 + r * (1.0 / 362880)))
-        + (r4 * r4) * ((1.0 / 3628800 + r * (1.0 / 39916800))
-                       + r2 * (1.0 / 479001600 + r * (1.0 / 6227020800.0)));
-    memcpy(&kbits, &kf, sizeof kbits);
-    memcpy(&sbits, &shift, sizeof sbits);
-    sbits = (kbits - sbits + 1023) << 52;
-    memcpy(&scale, &sbits, sizeof scale);
-    return scale * (r + r2 * q) + (scale - 1.0);
+    int64_t k, bits;
+    double u = nncore_reduce_f64(t, &k), scale;
+    bits = (k + 1023) << 52;
+    memcpy(&scale, &bits, sizeof scale);
+    return scale * u + (scale - 1.0);
 }
 
-/* expm1(t) for t in [-20, 0]. */
 static inline float nncore_expm1_f32(float t)
 {
-    const float log2e = 0x1.715476p0f;
-    const float shift = 0x1.8p23f;
-    const float ln2_hi = 0x1.62e400p-1f;
-    const float ln2_lo = 0x1.7f7d1cp-20f;
-    float kf, k, r, r2, q, scale;
-    int32_t kbits, sbits;
-
-    kf = t * log2e + shift;
-    k = kf - shift;
-    r = (t - k * ln2_hi) - k * ln2_lo;
-    r2 = r * r;
-    q = (0.5f + r * (1.0f / 6)) + r2 * ((1.0f / 24 + r * (1.0f / 120))
-                                      + r2 * (1.0f / 720 + r * (1.0f / 5040)));
-    memcpy(&kbits, &kf, sizeof kbits);
-    memcpy(&sbits, &shift, sizeof sbits);
-    sbits = (kbits - sbits + 127) << 23;
-    memcpy(&scale, &sbits, sizeof scale);
-    return scale * (r + r2 * q) + (scale - 1.0f);
+    int32_t k, bits;
+    float u = nncore_reduce_f32(t, &k), scale;
+    bits = (k + 127) << 23;
+    memcpy(&scale, &bits, sizeof scale);
+    return scale * u + (scale - 1.0f);
 }
 
 /* Clamping in its own pass over a small block lets GCC vectorize both
