@@ -1,4 +1,6 @@
 """The tutorial's trainable network, ``NeuralNetwork(x, y)``, on the compiled core."""
+import copy
+
 import numpy as np
 
 from nncore._buffers import BufferAttribute
@@ -57,17 +59,46 @@ class NeuralNetwork:
             (n_features, hidden, y.shape[1]), (False, False), (logistic, logistic),
             LOSS_CODES["sse"], 0.0, n_samples)
         self._engine.learning_rate = learning_rate
-        self._weights1 = self._engine.weights(0)
-        self._weights2 = self._engine.weights(1)
-        self._layer1 = self._engine.outputs(0, n_samples)
-        self._output = self._engine.outputs(1, n_samples)
+        self._n_samples = n_samples
+        self._forward_done = False
+        self._epochs_done = 0
+        self._attach(x, y)
         self._weights1[...] = np.random.rand(n_features, hidden)
         self._weights2[...] = np.random.rand(hidden, y.shape[1])
+
+    def _attach(self, x, y):
+        """Bind (x, y) to the engine and take the views of its buffers."""
+        self._weights1 = self._engine.weights(0)
+        self._weights2 = self._engine.weights(1)
+        self._layer1 = self._engine.outputs(0, self._n_samples)
+        self._output = self._engine.outputs(1, self._n_samples)
         self._engine.bind(x, y)
         self._input = x.view()
         self._y = y.view()
-        self._n_samples = n_samples
-        self._forward_done = False
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        for name in ("_weights1", "_weights2", "_layer1", "_output"):
+            del state[name]  # views: rebuilt from the new engine
+        # The engine pickles its parameters and optimizer, not its workspace,
+        # so the last forward pass (which backprop() uses) travels here.
+        state["_layer1"] = self._layer1.copy()
+        state["_output"] = self._output.copy()
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        layer1, output = state.pop("_layer1"), state.pop("_output")
+        x = np.ascontiguousarray(state.pop("_input"))
+        y = np.ascontiguousarray(state.pop("_y"))
+        self.__dict__.update(state)
+        self._attach(x, y)
+        self._layer1[...] = layer1
+        self._output[...] = output
+
+    def __copy__(self):
+        # A shallow copy would share the engine, and train the original too.
+        return copy.deepcopy(self)
 
     def feedforward(self):
         """Compute ``layer1`` and ``output`` from ``input``."""
@@ -117,11 +148,12 @@ class NeuralNetwork:
         finally:
             # Every step starts with a forward pass, even one that then fails.
             self._forward_done = self._forward_done or epochs > 0
+            self._epochs_done = self._engine.epochs_done
 
     @property
     def epochs_done(self):
         """Steps completed by the last ``train()`` call."""
-        return self._engine.epochs_done
+        return self._epochs_done
 
     @property
     def loss(self):
