@@ -7,7 +7,7 @@ from nncore._buffers import BufferAttribute
 from nncore._engine import engine_class
 from nncore._kernels import ACTIVATION_CODES, LOSS_CODES
 from nncore._validation import (
-    as_float_array, check_dtype, check_learning_rate, check_positive_int,
+    as_float_array, check_bool, check_dtype, check_learning_rate, check_positive_int,
     check_same_samples,
 )
 
@@ -138,17 +138,36 @@ class NeuralNetwork:
         Returns
         -------
         ndarray of shape (epochs,) or None
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``epochs`` or ``record_loss`` is not valid; nothing has changed then.
+        ValueError
+            If a step's loss is not finite; that step's forward pass has run,
+            its weights update has not.
         """
         epochs = check_positive_int("epochs", epochs, minimum=0)
+        record_loss = check_bool("record_loss", record_loss)
+        # Checked and allocated before any state changes: a failure here
+        # leaves the network as it was.
+        losses = np.zeros(epochs) if record_loss else None
+        ran_forward = False
         try:
-            losses = np.zeros(epochs) if record_loss else None
             self._engine.fit_epochs(self._input, self._y, None, None, epochs,
                                     self._n_samples, losses)
+            ran_forward = epochs > 0
             return losses
+        except ValueError:
+            # With the arguments sized here, the engine's only ValueError is a
+            # diverged step, and that step ran its forward pass.
+            ran_forward = epochs > 0
+            raise
         finally:
-            # Every step starts with a forward pass, even one that then fails.
-            self._forward_done = self._forward_done or epochs > 0
             self._epochs_done = self._engine.epochs_done
+            # Every step starts with a forward pass; only steps that ran count.
+            ran_forward = ran_forward or self._epochs_done > 0
+            self._forward_done = self._forward_done or ran_forward
 
     @property
     def epochs_done(self):
