@@ -33,10 +33,16 @@ class NeuralNetwork:
 
     Attributes
     ----------
-    input, y, weights1, weights2, output : ndarray
-        As in the tutorial. ``layer1`` exists after the first ``feedforward()``.
-        They are updated in place; assigning one copies the new values in
-        after checking shape and values. Copy ``output`` to keep a snapshot.
+    input, y, weights1, weights2 : ndarray
+        As in the tutorial, updated in place. Assigning one copies the new
+        values in after checking shape and values.
+    layer1, output : ndarray, read-only
+        What ``feedforward()`` computes, updated in place by every forward
+        pass (``layer1`` exists after the first one). Assigning or deleting
+        them raises AttributeError; copy ``output`` to keep a snapshot.
+
+    No attribute can be deleted. ``copy.copy``, ``copy.deepcopy`` and
+    ``pickle`` give an independent network with the same state.
     """
 
     input = BufferAttribute("_input")
@@ -193,10 +199,34 @@ class NeuralNetwork:
 
     @property
     def output(self):
+        """The output layer's values from the last forward pass (read-only)."""
         return self._output
+
+    @output.setter
+    def output(self, value):
+        raise AttributeError(_computed("output", "assigned"))
+
+    @output.deleter
+    def output(self):
+        raise AttributeError(_computed("output", "deleted"))
 
     @property
     def layer1(self):
+        """The hidden layer's values from the last forward pass (read-only)."""
         if not self._forward_done:
             raise AttributeError("layer1: not computed yet; call feedforward() first")
         return self._layer1
+
+    @layer1.setter
+    def layer1(self, value):
+        raise AttributeError(_computed("layer1", "assigned"))
+
+    @layer1.deleter
+    def layer1(self):
+        raise AttributeError(_computed("layer1", "deleted"))
+
+
+def _computed(name, action):
+    return (f"{name}: cannot be {action}; it is read-only, computed by feedforward() and "
+            "train(); assign input, y, weights1 or weights2 instead, or copy it "
+            f"(nn.{name}.copy()) to keep or change a snapshot")
