@@ -9,6 +9,7 @@ import pytest
 
 import nncore
 from nncore import _kernel_views as kernels
+from nncore import _kernels
 
 X = [[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]]
 Y = [[0], [1], [1], [0]]
@@ -575,6 +576,10 @@ def test_object_numpy_cannot_convert(error):
     np.testing.assert_array_equal(nn.weights1, before)
 
 
+# Under a preloaded AddressSanitizer runtime, any C++ exception torch throws
+# aborts the process (the interceptor for __cxa_throw finds no real one).
+@pytest.mark.skipif("-fsanitize=address" in _kernels.COMPILE_ARGS,
+                    reason="torch's C++ exceptions abort under a preloaded AddressSanitizer")
 def test_bfloat16_tensor_names_its_type():
     torch = pytest.importorskip("torch")
     x = torch.tensor(X, dtype=torch.bfloat16)
