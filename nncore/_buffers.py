@@ -27,6 +27,11 @@ class BufferAttribute:
         buffer = getattr(instance, self.buffer_name)
         buffer[...] = check_assignment(self.name, value, buffer)
 
+    def __delete__(self, instance):
+        raise AttributeError(
+            f"{self.name}: cannot be deleted; the compiled code works on this buffer in "
+            f"place; assign new values of the same shape instead")
+
 
 class ParameterList:
     """A fixed-length list of live parameter views (``MLP.coefs_``, ``intercepts_``).

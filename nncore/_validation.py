@@ -4,6 +4,7 @@ nothing reaches them that has not passed through here.
 Messages name the argument, say what was given and what was expected.
 Arrays that pass are fresh copies, so the caller's data is never modified.
 """
+import math
 import numbers
 import operator
 
@@ -35,9 +36,17 @@ def as_float_array(name, value, dtype, ndim, copy=True):
     try:
         array = np.asarray(value)
     except (ValueError, TypeError, RuntimeError) as exc:
-        raise ValueError(
-            f"{name}: could not be read as an array ({exc}); expected a rectangular "
-            f"{ndim}-D array of numbers, not a ragged list"
+        if isinstance(value, (list, tuple)) and isinstance(exc, ValueError):
+            raise ValueError(
+                f"{name}: could not be read as an array ({exc}); expected a rectangular "
+                f"{ndim}-D array of numbers, not a ragged list"
+            ) from None
+        # An object NumPy cannot convert at all, such as a bfloat16 tensor.
+        kind = type(value)
+        raise TypeError(
+            f"{name}: got a {kind.__module__}.{kind.__qualname__} that NumPy cannot convert "
+            f"({type(exc).__name__}: {exc}); expected a {ndim}-D NumPy array or nested lists "
+            "of real numbers"
         ) from None
     if array.dtype.kind not in _NUMERIC_KINDS:
         raise TypeError(
@@ -80,7 +89,14 @@ def check_scalar(name, value, dtype=np.float64):
     """A real number that is finite in ``dtype``, returned as a Python float."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}: got {value!r} of type {type(value).__name__}, expected a real number")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        given = (f"an integer of about 10**{math.floor(math.log10(abs(int(value))))}"
+                 if isinstance(value, numbers.Integral) else
+                 f"a {type(value).__name__} beyond the float range")
+        raise ValueError(f"{name}: got {given}, too large for {np.dtype(dtype)}; "
+                         f"expected a finite {np.dtype(dtype)} value") from None
     if not np.isfinite(number):
         raise ValueError(f"{name}: got {number}, expected a finite number")
     if abs(number) > float(np.finfo(dtype).max):

@@ -1,11 +1,13 @@
 """The tutorial's trainable network, ``NeuralNetwork(x, y)``, on the compiled core."""
+import copy
+
 import numpy as np
 
 from nncore._buffers import BufferAttribute
 from nncore._engine import engine_class
 from nncore._kernels import ACTIVATION_CODES, LOSS_CODES
 from nncore._validation import (
-    as_float_array, check_dtype, check_learning_rate, check_positive_int,
+    as_float_array, check_bool, check_dtype, check_learning_rate, check_positive_int,
     check_same_samples,
 )
 
@@ -31,10 +33,16 @@ class NeuralNetwork:
 
     Attributes
     ----------
-    input, y, weights1, weights2, output : ndarray
-        As in the tutorial. ``layer1`` exists after the first ``feedforward()``.
-        They are updated in place; assigning one copies the new values in
-        after checking shape and values. Copy ``output`` to keep a snapshot.
+    input, y, weights1, weights2 : ndarray
+        As in the tutorial, updated in place. Assigning one copies the new
+        values in after checking shape and values.
+    layer1, output : ndarray, read-only
+        What ``feedforward()`` computes, updated in place by every forward
+        pass (``layer1`` exists after the first one). Assigning or deleting
+        them raises AttributeError; copy ``output`` to keep a snapshot.
+
+    No attribute can be deleted. ``copy.copy``, ``copy.deepcopy`` and
+    ``pickle`` give an independent network with the same state.
     """
 
     input = BufferAttribute("_input")
@@ -57,17 +65,46 @@ class NeuralNetwork:
             (n_features, hidden, y.shape[1]), (False, False), (logistic, logistic),
             LOSS_CODES["sse"], 0.0, n_samples)
         self._engine.learning_rate = learning_rate
-        self._weights1 = self._engine.weights(0)
-        self._weights2 = self._engine.weights(1)
-        self._layer1 = self._engine.outputs(0, n_samples)
-        self._output = self._engine.outputs(1, n_samples)
+        self._n_samples = n_samples
+        self._forward_done = False
+        self._epochs_done = 0
+        self._attach(x, y)
         self._weights1[...] = np.random.rand(n_features, hidden)
         self._weights2[...] = np.random.rand(hidden, y.shape[1])
+
+    def _attach(self, x, y):
+        """Bind (x, y) to the engine and take the views of its buffers."""
+        self._weights1 = self._engine.weights(0)
+        self._weights2 = self._engine.weights(1)
+        self._layer1 = self._engine.outputs(0, self._n_samples)
+        self._output = self._engine.outputs(1, self._n_samples)
         self._engine.bind(x, y)
         self._input = x.view()
         self._y = y.view()
-        self._n_samples = n_samples
-        self._forward_done = False
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        for name in ("_weights1", "_weights2", "_layer1", "_output"):
+            del state[name]  # views: rebuilt from the new engine
+        # The engine pickles its parameters and optimizer, not its workspace,
+        # so the last forward pass (which backprop() uses) travels here.
+        state["_layer1"] = self._layer1.copy()
+        state["_output"] = self._output.copy()
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        layer1, output = state.pop("_layer1"), state.pop("_output")
+        x = np.ascontiguousarray(state.pop("_input"))
+        y = np.ascontiguousarray(state.pop("_y"))
+        self.__dict__.update(state)
+        self._attach(x, y)
+        self._layer1[...] = layer1
+        self._output[...] = output
+
+    def __copy__(self):
+        # A shallow copy would share the engine, and train the original too.
+        return copy.deepcopy(self)
 
     def feedforward(self):
         """Compute ``layer1`` and ``output`` from ``input``."""
@@ -107,21 +144,41 @@ class NeuralNetwork:
         Returns
         -------
         ndarray of shape (epochs,) or None
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``epochs`` or ``record_loss`` is not valid; nothing has changed then.
+        ValueError
+            If a step's loss is not finite; that step's forward pass has run,
+            its weights update has not.
         """
         epochs = check_positive_int("epochs", epochs, minimum=0)
+        record_loss = check_bool("record_loss", record_loss)
+        # Checked and allocated before any state changes: a failure here
+        # leaves the network as it was.
+        losses = np.zeros(epochs) if record_loss else None
+        ran_forward = False
         try:
-            losses = np.zeros(epochs) if record_loss else None
             self._engine.fit_epochs(self._input, self._y, None, None, epochs,
                                     self._n_samples, losses)
+            ran_forward = epochs > 0
             return losses
+        except ValueError:
+            # With the arguments sized here, the engine's only ValueError is a
+            # diverged step, and that step ran its forward pass.
+            ran_forward = epochs > 0
+            raise
         finally:
-            # Every step starts with a forward pass, even one that then fails.
-            self._forward_done = self._forward_done or epochs > 0
+            self._epochs_done = self._engine.epochs_done
+            # Every step starts with a forward pass; only steps that ran count.
+            ran_forward = ran_forward or self._epochs_done > 0
+            self._forward_done = self._forward_done or ran_forward
 
     @property
     def epochs_done(self):
         """Steps completed by the last ``train()`` call."""
-        return self._engine.epochs_done
+        return self._epochs_done
 
     @property
     def loss(self):
@@ -142,10 +199,34 @@ class NeuralNetwork:
 
     @property
     def output(self):
+        """The output layer's values from the last forward pass (read-only)."""
         return self._output
+
+    @output.setter
+    def output(self, value):
+        raise AttributeError(_computed("output", "assigned"))
+
+    @output.deleter
+    def output(self):
+        raise AttributeError(_computed("output", "deleted"))
 
     @property
     def layer1(self):
+        """The hidden layer's values from the last forward pass (read-only)."""
         if not self._forward_done:
             raise AttributeError("layer1: not computed yet; call feedforward() first")
         return self._layer1
+
+    @layer1.setter
+    def layer1(self, value):
+        raise AttributeError(_computed("layer1", "assigned"))
+
+    @layer1.deleter
+    def layer1(self):
+        raise AttributeError(_computed("layer1", "deleted"))
+
+
+def _computed(name, action):
+    return (f"{name}: cannot be {action}; it is read-only, computed by feedforward() and "
+            "train(); assign input, y, weights1 or weights2 instead, or copy it "
+            f"(nn.{name}.copy()) to keep or change a snapshot")

@@ -1,4 +1,6 @@
 """The tutorial's single neuron and its 2-2-1 network, on the compiled kernels."""
+import copy
+
 import numpy as np
 
 from nncore import _kernel_views as kernels
@@ -26,6 +28,19 @@ class Neuron:
         self._weights = as_float_array("weights", weights, dtype, ndim=1).reshape(-1, 1)
         self._weights_row = self._weights[:, 0]
         self._bias = np.array([check_scalar("bias", bias, dtype)], dtype=dtype)
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        del state["_weights_row"]  # a view: rebuilt on the copy's own buffer
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._weights_row = self._weights[:, 0]
+
+    def __copy__(self):
+        # A shallow copy would share the buffers that assignment writes into.
+        return copy.deepcopy(self)
 
     @property
     def bias(self):
@@ -66,3 +81,7 @@ class OurNeuralNetwork(reference.OurNeuralNetwork):
         self.h1 = Neuron(np.array([0, 1]), 0)
         self.h2 = Neuron(np.array([0, 1]), 0)
         self.o1 = Neuron(np.array([0, 1]), 0)
+
+    def __copy__(self):
+        # The neurons hold buffers; a copy gets its own.
+        return copy.deepcopy(self)

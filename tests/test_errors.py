@@ -9,6 +9,7 @@ import pytest
 
 import nncore
 from nncore import _kernel_views as kernels
+from nncore import _kernels
 
 X = [[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]]
 Y = [[0], [1], [1], [0]]
@@ -498,3 +499,93 @@ def test_kernel_mixed_float32_and_float64(call):
     # Cython reports "Buffer dtype mismatch, expected 'const double' but got 'float'".
     with pytest.raises(TypeError, match=r"dtype"):
         call()
+
+
+# --- numbers beyond float, deletion, objects NumPy cannot convert -------------
+
+HUGE = 10**400
+
+
+@pytest.mark.parametrize("make, name", [
+    (lambda: network(learning_rate=HUGE), "learning_rate"),
+    (lambda: network(learning_rate=-HUGE), "learning_rate"),
+    (lambda: nncore.Neuron([0, 1], bias=HUGE), "bias"),
+    (lambda: nncore.Neuron([0, 1], bias=-HUGE, dtype=np.float32), "bias"),
+], ids=["learning_rate", "negative learning_rate", "bias", "negative bias float32"])
+def test_integer_beyond_float_is_a_value_error(make, name):
+    with pytest.raises(ValueError, match=rf"{name}: got an integer of about 10\*\*400, too large "
+                                         r"for float(64|32); expected a finite float(64|32) value"):
+        make()
+
+
+def test_assigning_an_integer_beyond_float(dtype):
+    nn = network(dtype=dtype)
+    with pytest.raises(ValueError, match=r"learning_rate: got an integer of about 10\*\*400"):
+        nn.learning_rate = HUGE
+    assert nn.learning_rate == 1.0
+    neuron = nncore.Neuron([0, 1], 0.5, dtype=dtype)
+    with pytest.raises(ValueError, match=r"bias: got an integer of about 10\*\*400"):
+        neuron.bias = HUGE
+    assert neuron.bias == 0.5
+
+
+@pytest.mark.parametrize("name", ["input", "y", "weights1", "weights2"])
+def test_network_buffers_cannot_be_deleted(name):
+    nn = network()
+    before = getattr(nn, name).copy()
+    with pytest.raises(AttributeError, match=rf"{name}: cannot be deleted; .*assign new values "
+                                             "of the same shape instead"):
+        delattr(nn, name)
+    np.testing.assert_array_equal(getattr(nn, name), before)
+
+
+def test_neuron_weights_cannot_be_deleted():
+    neuron = nncore.Neuron([0, 1], 0)
+    with pytest.raises(AttributeError, match=r"weights: cannot be deleted; .*assign new values"):
+        del neuron.weights
+    np.testing.assert_array_equal(neuron.weights, [0.0, 1.0])
+
+
+class Unconvertible:
+    """An array-like whose conversion fails, as some tensor types' do."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def __array__(self, dtype=None, copy=None):
+        raise self.error
+
+
+@pytest.mark.parametrize("error", [TypeError("unsupported scalar type"),
+                                   RuntimeError("cannot convert this tensor")],
+                         ids=["TypeError", "RuntimeError"])
+def test_object_numpy_cannot_convert(error):
+    expected = (r"got a (tests\.)?test_errors\.Unconvertible that NumPy cannot convert \(\w+Error: .+\); "
+                r"expected a {ndim}-D NumPy array or nested lists of real numbers")
+    with pytest.raises(TypeError, match="x: " + expected.format(ndim=2)):
+        nncore.NeuralNetwork(Unconvertible(error), Y)
+    with pytest.raises(TypeError, match="y: " + expected.format(ndim=2)):
+        nncore.NeuralNetwork(X, Unconvertible(error))
+    with pytest.raises(TypeError, match="weights: " + expected.format(ndim=1)):
+        nncore.Neuron(Unconvertible(error), 0)
+    with pytest.raises(TypeError, match="inputs: " + expected.format(ndim=1)):
+        nncore.Neuron([0, 1], 0).feedforward(Unconvertible(error))
+    nn = network()
+    before = nn.weights1.copy()
+    with pytest.raises(TypeError, match="weights1: " + expected.format(ndim=2)):
+        nn.weights1 = Unconvertible(error)
+    np.testing.assert_array_equal(nn.weights1, before)
+
+
+# Under a preloaded AddressSanitizer runtime, any C++ exception torch throws
+# aborts the process (the interceptor for __cxa_throw finds no real one).
+@pytest.mark.skipif("-fsanitize=address" in _kernels.COMPILE_ARGS,
+                    reason="torch's C++ exceptions abort under a preloaded AddressSanitizer")
+def test_bfloat16_tensor_names_its_type():
+    torch = pytest.importorskip("torch")
+    x = torch.tensor(X, dtype=torch.bfloat16)
+    with pytest.raises(TypeError, match=r"x: got a torch\.Tensor that NumPy cannot convert "
+                                        r"\(TypeError: .*BFloat16.*\); expected a 2-D NumPy array"):
+        nncore.NeuralNetwork(x, Y)
+    with pytest.raises(TypeError, match=r"weights: got a torch\.Tensor that NumPy cannot convert"):
+        nncore.Neuron(torch.ones(2, dtype=torch.bfloat16), 0)

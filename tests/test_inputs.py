@@ -5,7 +5,7 @@ import copy
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import assume, given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import nncore
@@ -246,26 +246,58 @@ def problems(draw):
     return x, y, hidden
 
 
-@settings(max_examples=50, deadline=None)
-@given(problems())
-def test_matches_reference_on_random_problems(problem):
-    x, y, hidden = problem
+def reference_network(x, y, hidden, nudge=0):
     np.random.seed(11)
-    expected = reference.NeuralNetwork(x.copy(), y.copy())
+    network = reference.NeuralNetwork(x.copy(), y.copy())
     if hidden != 4:
         # The reference's hidden width is fixed at 4; give it the same draws the
         # compiled network makes for this width, in the same order.
         np.random.seed(11)
-        expected.weights1 = np.random.rand(x.shape[1], hidden)
-        expected.weights2 = np.random.rand(hidden, 1)
+        network.weights1 = np.random.rand(x.shape[1], hidden)
+        network.weights2 = np.random.rand(hidden, 1)
+    if nudge:
+        # One ulp on every weight, not one weight: a saturated hidden unit
+        # hides a nudge to its own weights, while the output depends on the
+        # rest. The caller tries both directions, since the first step's
+        # rounding can absorb a nudge in one of them.
+        network.weights1 = np.nextafter(network.weights1, nudge * np.inf)
+        network.weights2 = np.nextafter(network.weights2, nudge * np.inf)
+    return network
+
+
+def run(network, iterations=20):
+    for _ in range(iterations):
+        network.feedforward()
+        network.backprop()
+    return network
+
+
+def within(a, b, rtol):
+    """Every attribute the two runs compute agrees to rtol (zeros exactly)."""
+    return all(np.all(np.abs(getattr(a, name) - getattr(b, name)) <= rtol * np.abs(getattr(a, name)))
+               for name in ("layer1", "output", "weights1", "weights2"))
+
+
+# Fixed examples (derandomize): the same cases on every run, so the test
+# cannot pass one day and fail the next.
+@settings(max_examples=50, deadline=None, derandomize=True)
+@given(problems())
+def test_matches_reference_on_random_problems(problem):
+    x, y, hidden = problem
+    expected = run(reference_network(x, y, hidden))
+    # Gradient descent with step 1 on a sum of squares can be chaotic; then no
+    # two implementations that round differently can agree. Keep the problems
+    # whose trajectory is not: one ulp of change in the reference's own start
+    # weights, up or down, moves its end by almost nothing (the guard of
+    # test_network_parity.py, applied to every weight).
+    for direction in (1, -1):
+        assume(within(expected, run(reference_network(x, y, hidden, nudge=direction)), 1e-12))
     np.random.seed(11)
     actual = nncore.NeuralNetwork(x, y, hidden=hidden)
-    np.testing.assert_array_equal(actual.weights1, expected.weights1)
-    np.testing.assert_array_equal(actual.weights2, expected.weights2)
-    for _ in range(20):
-        for network in (expected, actual):
-            network.feedforward()
-            network.backprop()
+    start = reference_network(x, y, hidden)
+    np.testing.assert_array_equal(actual.weights1, start.weights1)
+    np.testing.assert_array_equal(actual.weights2, start.weights2)
+    run(actual)
     np.testing.assert_allclose(actual.output, expected.output, rtol=1e-9, atol=0)
 
 

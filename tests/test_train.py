@@ -43,10 +43,21 @@ def test_zero_epochs_changes_nothing(xor_data):
     np.testing.assert_array_equal(trained.weights1, weights)
 
 
-def test_train_allows_backprop_afterwards(xor_data):
-    trained = network(xor_data)
+def test_train_allows_backprop_afterwards(xor_data, dtype):
+    # backprop() after train(1) is a second step on train's forward pass:
+    # the Python loop's feedforward(), backprop(), backprop().
+    trained = network(xor_data, dtype)
     trained.train(1)
+    after_train = trained.weights1.copy()
     trained.backprop()
+    stepped = network(xor_data, dtype)
+    stepped.feedforward()
+    stepped.backprop()
+    stepped.backprop()
+    assert not np.array_equal(trained.weights1, after_train)
+    for name in ("weights1", "weights2", "layer1", "output"):
+        assert getattr(trained, name).tobytes() == getattr(stepped, name).tobytes(), name
+    assert trained.loss == stepped.loss
 
 
 def test_ctrl_c_stops_a_long_run_after_a_whole_step(rng):
