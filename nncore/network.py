@@ -61,16 +61,19 @@ class NeuralNetwork:
         # The engine's configuration for the tutorial: two logistic layers, no
         # biases, the sum of squared errors, plain SGD; the full batch.
         logistic = ACTIVATION_CODES["logistic"]
-        self._engine = engine_class(dtype)(
+        engine = engine_class(dtype)(
             (n_features, hidden, y.shape[1]), (False, False), (logistic, logistic),
             LOSS_CODES["sse"], 0.0, n_samples)
-        self._engine.learning_rate = learning_rate
+        engine.learning_rate = learning_rate
+        engine.weights(0)[...] = np.random.rand(n_features, hidden)
+        engine.weights(1)[...] = np.random.rand(hidden, y.shape[1])
+        # Everything that can fail (a MemoryError, Ctrl-C in the draws) has
+        # run: only now does the object change, so it is never half-built.
+        self._engine = engine
         self._n_samples = n_samples
         self._forward_done = False
         self._epochs_done = 0
         self._attach(x, y)
-        self._weights1[...] = np.random.rand(n_features, hidden)
-        self._weights2[...] = np.random.rand(hidden, y.shape[1])
 
     def _attach(self, x, y):
         """Bind (x, y) to the engine and take the views of its buffers."""
