@@ -1,5 +1,6 @@
 """``MLP``: dense networks of any depth, trained and run on the compiled engine."""
 import copy
+import threading
 from collections import namedtuple
 
 import numpy as np
@@ -7,7 +8,7 @@ import numpy as np
 from nncore import _serialize
 from nncore._buffers import ParameterList
 from nncore._config import DEFAULT_LOSS, FUSED_OUTPUT, HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS
-from nncore._engine import OPTIMIZER_CODES, engine_class
+from nncore._engine import CONCURRENT_USE, OPTIMIZER_CODES, engine_class
 from nncore._kernels import ACTIVATION_CODES, LOSS_CODES
 from nncore._progress import ProgressBar
 from nncore._validation import (
@@ -112,6 +113,7 @@ class MLP:
         check_random_state(random_state)
         self.random_state = random_state
         self._build_engine()
+        self._in_use = threading.RLock()  # re-entrant: callbacks may use the model
         self._initialize()
         self.history_ = None
         self.optimizer_ = None
@@ -194,11 +196,24 @@ class MLP:
     def __getstate__(self):
         state = self.__dict__.copy()
         del state["_coefs"], state["_intercepts"]  # views: rebuilt from the engine
+        del state["_in_use"]
         return state
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+        self._in_use = threading.RLock()  # re-entrant: callbacks may use the model
         self._attach_views()
+
+    def _exclusive(self, run, *args, **kwargs):
+        """run(*args, **kwargs) with this model to itself: a second thread
+        gets RuntimeError rather than changing the optimizer, the L2 penalty
+        or the workspace between another call's compiled steps."""
+        if not self._in_use.acquire(blocking=False):
+            raise RuntimeError(CONCURRENT_USE)
+        try:
+            return run(*args, **kwargs)
+        finally:
+            self._in_use.release()
 
     def __copy__(self):
         return copy.deepcopy(self)
@@ -294,9 +309,12 @@ class MLP:
                            validation_data=None, early_stopping=None, callback=None,
                            progress=False, reinitialize=False)
 
-    def _train(self, X, y, *, epochs, batch_size, optimizer, learning_rate, shuffle,
-               random_state, sample_weight, l2, validation_data, early_stopping, callback,
-               progress, reinitialize):
+    def _train(self, X, y, **options):
+        return self._exclusive(self._train_alone, X, y, **options)
+
+    def _train_alone(self, X, y, *, epochs, batch_size, optimizer, learning_rate, shuffle,
+                     random_state, sample_weight, l2, validation_data, early_stopping,
+                     callback, progress, reinitialize):
         # Every check comes before the first change of state.
         inputs, targets, weights = self._check_data(X, y, sample_weight)
         n_samples = inputs.shape[0]
@@ -410,7 +428,8 @@ class MLP:
     def loss(self, X, y, *, sample_weight=None, l2=0.0):
         """The loss on (X, y), as ``fit`` minimises it (with this L2 penalty)."""
         inputs, targets, weights = self._check_data(X, y, sample_weight)
-        return self._loss(inputs, targets, weights, l2=check_nonnegative_scalar("l2", l2, self.dtype))
+        l2 = check_nonnegative_scalar("l2", l2, self.dtype)
+        return self._exclusive(self._loss, inputs, targets, weights, l2=l2)
 
     def gradients(self, X, y, *, sample_weight=None, l2=0.0):
         """The gradient of ``loss(X, y, sample_weight=..., l2=...)`` in every
@@ -424,6 +443,9 @@ class MLP:
         """
         inputs, targets, weights = self._check_data(X, y, sample_weight)
         l2 = check_nonnegative_scalar("l2", l2, self.dtype)
+        return self._exclusive(self._gradients, inputs, targets, weights, l2)
+
+    def _gradients(self, inputs, targets, weights, l2):
         engine = self._engine
         engine.reserve(inputs.shape[0])
         saved, engine.l2 = engine.l2, l2
