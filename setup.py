@@ -24,7 +24,8 @@ DIRECTIVES = {
 # -fno-math-errno: sqrt need not set errno, so the optimizer loops vectorize;
 # results are unchanged.
 SANITIZE = ["-fsanitize=address", "-fno-omit-frame-pointer"]
-COMPILE_ARGS = ["-O3", "-ffp-contract=off", "-fno-math-errno", "-fno-tree-loop-distribute-patterns"] + (["-O0", "-g"] + SANITIZE if DEBUG else [])
+COMPILE_ARGS = ["-O3", "-ffp-contract=off", "-fno-math-errno", "-fno-tree-loop-distribute-patterns",
+                "--param=vect-max-version-for-alias-checks=64"] + (["-O0", "-g"] + SANITIZE if DEBUG else [])
 LINK_ARGS = SANITIZE if DEBUG else []
 
 # Templates (*.pyx.tp) expand to one class per dtype, as scikit-learn's do.

@@ -104,17 +104,17 @@ def _sse_backward(const floating[::1] outputs, const floating[::1] targets,
 def _sgd_update(floating[::1] params, const floating[::1] grads, double learning_rate):
     """params -= learning_rate * grads, in place; whether all are finite."""
     check_kernel_shapes("sgd_update", {"grads": ((grads.shape[0],), (params.shape[0],))})
-    cdef floating[::1] saved = _scratch(params)
+    cdef floating[::1] work = _scratch(grads)  # the kernel leaves the old params in it
     cdef bint finite
     with nogil:
-        finite = _optim.sgd_update(&params[0], &grads[0], <floating> learning_rate, &saved[0],
-                                   params.shape[0])
+        finite = _optim.sgd_update(&params[0], &work[0], <floating> learning_rate, params.shape[0])
     return finite
 
 
 def _scratch(array):
-    """Room for the old values an update kernel saves (these views do not use them)."""
-    return np.empty_like(np.asarray(array))
+    """A copy of array for an update kernel to overwrite with the values it
+    saves (these views do not use them), so the caller's array is kept."""
+    return np.array(array, copy=True)
 
 
 def _tanh_forward(const floating[::1] total, floating[::1] outputs):
@@ -290,12 +290,12 @@ def _momentum_update(floating[::1] params, const floating[::1] grads, floating[:
         "grads": ((grads.shape[0],), (params.shape[0],)),
         "velocity": ((velocity.shape[0],), (params.shape[0],)),
     })
-    cdef floating[::1] saved = _scratch(params), saved_velocity = _scratch(params)
+    cdef floating[::1] work = _scratch(grads), saved_velocity = _scratch(params)
     cdef bint finite
     with nogil:
-        finite = _optim.momentum_update(&params[0], &grads[0], &velocity[0], <floating> learning_rate,
-                                        <floating> momentum, nesterov, &saved[0],
-                                        &saved_velocity[0], params.shape[0])
+        finite = _optim.momentum_update(&params[0], &work[0], &velocity[0], <floating> learning_rate,
+                                        <floating> momentum, nesterov, &saved_velocity[0],
+                                        params.shape[0])
     return finite
 
 
@@ -308,14 +308,14 @@ def _adam_update(floating[::1] params, const floating[::1] grads, floating[::1] 
         "first_moment": ((first_moment.shape[0],), (params.shape[0],)),
         "second_moment": ((second_moment.shape[0],), (params.shape[0],)),
     })
-    cdef floating[::1] saved = _scratch(params), saved_first = _scratch(params)
+    cdef floating[::1] work = _scratch(grads), saved_first = _scratch(params)
     cdef floating[::1] saved_second = _scratch(params)
     cdef bint finite
     with nogil:
-        finite = _optim.adam_update(&params[0], &grads[0], &first_moment[0], &second_moment[0],
+        finite = _optim.adam_update(&params[0], &work[0], &first_moment[0], &second_moment[0],
                                     <floating> step_size, <floating> beta_1, <floating> beta_2,
-                                    <floating> epsilon, &saved[0], &saved_first[0],
-                                    &saved_second[0], params.shape[0])
+                                    <floating> epsilon, &saved_first[0], &saved_second[0],
+                                    params.shape[0])
     return finite
 
 

@@ -9,83 +9,86 @@
 # reason as _kernels.pxd: the training loop compiles them into its own code.
 from cython cimport floating
 from libc.math cimport sqrt
+from libc.string cimport memcpy
 
 
-cdef inline bint sgd_update(floating* params, const floating* grads, floating learning_rate,
-                            floating* saved, Py_ssize_t size) noexcept nogil:
-    """P := P - learning_rate * G, element-wise over size values; saved := the old P.
+cdef inline bint _all_finite(const floating* values, Py_ssize_t size) noexcept nogil:
+    """Whether no value is infinite or NaN: its own pass, as folded into an
+    update loop the check kept the compiler from vectorizing it."""
+    cdef Py_ssize_t i
+    cdef bint finite = True
+    for i in range(size):
+        finite = finite & (values[i] - values[i] == 0)
+    return finite
 
-    Returns whether every new P is finite. saved may alias grads (each G is
-    read before saved is written), so a failed step can be undone exactly.
+
+cdef inline bint sgd_update(floating* params, floating* grads, floating learning_rate,
+                            Py_ssize_t size) noexcept nogil:
+    """P := P - learning_rate * G, element-wise over size values; then G := the old P.
+
+    Returns whether every new P is finite. Keeping the old P in G (each G is
+    read before it is overwritten) lets a failed step be undone exactly; one
+    buffer rather than two that alias keeps the loop vectorized.
     """
     cdef Py_ssize_t i
     cdef floating old, new
-    cdef bint finite = True
     for i in range(size):
         old = params[i]
         new = old - learning_rate * grads[i]
-        saved[i] = old
+        grads[i] = old
         params[i] = new
-        finite = finite & (new - new == 0)
-    return finite
+    return _all_finite(params, size)
 
 
-cdef inline bint momentum_update(floating* params, const floating* grads, floating* velocity,
+cdef inline bint momentum_update(floating* params, floating* grads, floating* velocity,
                                  floating learning_rate, floating momentum, bint nesterov,
-                                 floating* saved, floating* saved_velocity,
-                                 Py_ssize_t size) noexcept nogil:
+                                 floating* saved_velocity, Py_ssize_t size) noexcept nogil:
     """V := mu V - lr G; P := P + V, or P + (mu V - lr G) with Nesterov.
 
-    saved and saved_velocity get the old P and V; returns whether every new
-    P is finite. saved may alias grads.
+    Then G := the old P, and saved_velocity gets the old V; returns whether
+    every new P is finite.
     """
     cdef Py_ssize_t i
-    cdef floating old, new, step, v
-    cdef bint finite = True
+    cdef floating old, new, step
+    memcpy(saved_velocity, velocity, size * sizeof(floating))
     for i in range(size):
         old = params[i]
-        saved_velocity[i] = velocity[i]
-        v = momentum * velocity[i] - learning_rate * grads[i]
-        step = momentum * v - learning_rate * grads[i] if nesterov else v
+        velocity[i] = momentum * velocity[i] - learning_rate * grads[i]
+        step = momentum * velocity[i] - learning_rate * grads[i] if nesterov else velocity[i]
         new = old + step
-        velocity[i] = v
-        saved[i] = old
+        grads[i] = old
         params[i] = new
-        finite = finite & (new - new == 0)
-    return finite
+    return _all_finite(params, size)
 
 
-cdef inline bint adam_update(floating* params, const floating* grads, floating* first_moment,
+cdef inline bint adam_update(floating* params, floating* grads, floating* first_moment,
                              floating* second_moment, floating step_size, floating beta_1,
-                             floating beta_2, floating epsilon, floating* saved,
-                             floating* saved_first, floating* saved_second,
-                             Py_ssize_t size) noexcept nogil:
+                             floating beta_2, floating epsilon, floating* saved_first,
+                             floating* saved_second, Py_ssize_t size) noexcept nogil:
     """M := b1 M + (1 - b1) G; S := b2 S + (1 - b2) G**2; P := P - step_size M / (sqrt(S) + eps).
 
-    step_size is lr * sqrt(1 - b2**t) / (1 - b1**t) at step t. The saved_*
-    arrays get the old P, M and S; returns whether every new P is finite.
-    saved may alias grads.
+    step_size is lr * sqrt(1 - b2**t) / (1 - b1**t) at step t. Then G := the
+    old P, and saved_first, saved_second get the old M and S; returns whether
+    every new P is finite.
     """
     cdef Py_ssize_t i
     cdef floating one = 1
-    cdef floating g, old, new, m, v
-    cdef bint finite = True
+    cdef floating g, old, new
+    # The moments are saved in bulk: one loop writing six arrays is too many
+    # for the compiler to vectorize.
+    memcpy(saved_first, first_moment, size * sizeof(floating))
+    memcpy(saved_second, second_moment, size * sizeof(floating))
     for i in range(size):
         g = grads[i]
         old = params[i]
-        saved_first[i] = first_moment[i]
-        saved_second[i] = second_moment[i]
-        m = beta_1 * first_moment[i] + (one - beta_1) * g
-        v = beta_2 * second_moment[i] + (one - beta_2) * (g * g)
+        first_moment[i] = beta_1 * first_moment[i] + (one - beta_1) * g
+        second_moment[i] = beta_2 * second_moment[i] + (one - beta_2) * (g * g)
         # <floating>: float32 stays float32 (sqrt is the double one; rounding it
         # gives sqrtf's bits).
-        new = old + (-step_size * m) / (<floating> sqrt(v) + epsilon)
-        first_moment[i] = m
-        second_moment[i] = v
-        saved[i] = old
+        new = old + (-step_size * first_moment[i]) / (<floating> sqrt(second_moment[i]) + epsilon)
+        grads[i] = old
         params[i] = new
-        finite = finite & (new - new == 0)
-    return finite
+    return _all_finite(params, size)
 
 
 cdef inline double l2_backward(const floating* weights, floating* grads, floating factor,
