@@ -1,5 +1,6 @@
 """Build script: cythonize the kernels. Metadata lives in pyproject.toml."""
 import os
+import shutil
 
 import numpy
 from Cython.Build import cythonize
@@ -27,6 +28,11 @@ SANITIZE = ["-fsanitize=address", "-fno-omit-frame-pointer"]
 COMPILE_ARGS = ["-O3", "-ffp-contract=off", "-fno-math-errno", "-fno-tree-loop-distribute-patterns",
                 "--param=vect-max-version-for-alias-checks=64"] + (["-O0", "-g"] + SANITIZE if DEBUG else [])
 LINK_ARGS = SANITIZE if DEBUG else []
+
+# The README ships inside the package: its examples are tested from the
+# installed wheel, where the source tree is not at hand.
+if os.path.exists("README.md"):
+    shutil.copyfile("README.md", os.path.join("nncore", "README.md"))
 
 # Templates (*.pyx.tp) expand to one class per dtype, as scikit-learn's do.
 for template in ("nncore/_engine.pyx.tp",):

@@ -1,5 +1,5 @@
 """``python -m nncore`` and the README's example run and say what they promise."""
-import pathlib
+import importlib.resources
 import re
 import subprocess
 import sys
@@ -9,7 +9,8 @@ import pytest
 
 from nncore.__main__ import main
 
-README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
+# The copy of README.md installed with the package (see setup.py).
+README = importlib.resources.files("nncore") / "README.md"
 
 
 def test_demo_prints_the_numbers_and_both_outputs(capsys):

@@ -7,7 +7,7 @@ same element-wise operations in the same order; a few ulp where the kernel
 has its own exp or tanh; a bound from the length of the sum where the two
 sum in different orders (NumPy sums pairwise, the kernels in order). Both
 sum losses in float64."""
-import pathlib
+import importlib.resources
 import re
 
 import numpy as np
@@ -22,9 +22,9 @@ RTOL = {np.dtype(np.float64): 1e-13, np.dtype(np.float32): 2e-6}
 
 
 def kernel_names():
-    # The declarations the engine compiles against, read from the source .pxd files.
-    source = pathlib.Path(__file__).resolve().parent.parent / "nncore"
-    declarations = "".join((source / pxd).read_text() for pxd in ("_kernels.pxd", "_optim.pxd"))
+    # The declarations the engine compiles against, from the installed package.
+    package = importlib.resources.files("nncore")
+    declarations = "".join((package / pxd).read_text() for pxd in ("_kernels.pxd", "_optim.pxd"))
     return sorted(set(re.findall(r"^cdef (?:inline )?\w+ ([a-z]\w*)\(", declarations, flags=re.M)))
 
 
