@@ -4,6 +4,8 @@
 ``OurNeuralNetwork`` and ``NeuralNetwork`` are the same classes on the
 compiled core. ``MLP`` is the general engine: any depth, activations,
 losses, optimizers and batch sizes, with ``save``/``load``.
+``MLPClassifier`` and ``MLPRegressor`` are scikit-learn's estimators on the
+same engine (they need scikit-learn, imported only when they are used).
 """
 from nncore._serialize import load
 from nncore.model import MLP, Gradients
@@ -15,5 +17,20 @@ from nncore.training import EarlyStopping, History
 __all__ = [
     "Neuron", "OurNeuralNetwork", "NeuralNetwork",
     "MLP", "Gradients", "SGD", "Adam", "EarlyStopping", "History", "load",
+    "MLPClassifier", "MLPRegressor",
 ]
+
+_ESTIMATORS = ("MLPClassifier", "MLPRegressor")
+
+
+def __getattr__(name):
+    # The estimators import scikit-learn, which is optional and slow to load.
+    if name in _ESTIMATORS:
+        from nncore import sklearn
+        return getattr(sklearn, name)
+    raise AttributeError(f"module 'nncore' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_ESTIMATORS))
 __version__ = "0.1.0"

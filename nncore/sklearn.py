@@ -1,0 +1,554 @@
+"""scikit-learn's ``MLPClassifier`` and ``MLPRegressor`` on nncore's engine.
+
+The same parameters, defaults, attributes and results as scikit-learn's
+estimators (its initial draws, shuffles, validation split, updates, learning
+rate schedules and stopping rule), with every epoch in compiled code. Only
+scikit-learn's per-epoch bookkeeping runs in Python: the stopping rule, the
+learning rate schedule, the validation score and the warnings.
+
+scikit-learn is an optional dependency: ``pip install "nncore-cython[sklearn]"``.
+"""
+try:
+    import scipy.optimize
+    from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.metrics import accuracy_score, r2_score
+    from sklearn.model_selection import train_test_split
+    from sklearn.neural_network import MLPClassifier as _SklearnClassifier
+    from sklearn.neural_network import MLPRegressor as _SklearnRegressor
+    from sklearn.preprocessing import LabelBinarizer
+    from sklearn.utils import check_random_state, column_or_1d, shuffle
+    from sklearn.utils.metaestimators import available_if
+    from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
+    from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "nncore.MLPClassifier and nncore.MLPRegressor need scikit-learn (and SciPy): "
+        'pip install "nncore-cython[sklearn]"'
+    ) from exc
+try:
+    from sklearn.utils.validation import validate_data
+except ImportError:  # scikit-learn < 1.6
+    def validate_data(estimator, *args, **kwargs):
+        return estimator._validate_data(*args, **kwargs)
+import warnings
+
+import numpy as np
+
+from nncore._engine import OPTIMIZER_CODES
+from nncore._validation import check_inputs, check_sample_weight, check_targets
+from nncore.model import MLP
+
+# scikit-learn's output layer and loss for each kind of target, as nncore's
+# (output activation, loss) pairs.
+_REGRESSION_HEADS = {"squared_error": ("identity", "squared_error"), "poisson": ("exp", "poisson")}
+_CLASSIFICATION_HEADS = {"multiclass": ("softmax", "cross_entropy")}
+_BINARY_HEAD = ("logistic", "binary_cross_entropy")
+
+
+class _Schedule:
+    """scikit-learn's optimizer bookkeeping between epochs (its learning rate
+    schedule and what happens when the loss stops improving); the updates
+    themselves, and the moments, live in the engine."""
+
+    def __init__(self, estimator):
+        self.solver = estimator.solver
+        self.learning_rate_init = estimator.learning_rate_init
+        self.learning_rate = float(estimator.learning_rate_init)
+        self.lr_schedule = estimator.learning_rate if self.solver == "sgd" else "constant"
+        self.power_t = estimator.power_t
+        if self.solver == "sgd":
+            self.hyperparameters = {"momentum": float(estimator.momentum),
+                                    "nesterov": bool(estimator.nesterovs_momentum)}
+        else:
+            self.hyperparameters = {"beta_1": float(estimator.beta_1), "beta_2": float(estimator.beta_2),
+                                    "epsilon": float(estimator.epsilon)}
+
+    def configure(self, engine):
+        engine.configure_optimizer(OPTIMIZER_CODES[self.solver], self.learning_rate,
+                                   **self.hyperparameters)
+
+    def iteration_ends(self, time_step):
+        if self.lr_schedule == "invscaling":
+            self.learning_rate = float(self.learning_rate_init) / (time_step + 1) ** self.power_t
+
+    def trigger_stopping(self, msg, verbose):
+        """True to stop; False after dividing an adaptive learning rate by 5."""
+        if self.lr_schedule != "adaptive":
+            if verbose:
+                print(msg + " Stopping.")
+            return True
+        if self.learning_rate <= 1e-6:
+            if verbose:
+                print(msg + " Learning rate too small. Stopping.")
+            return True
+        self.learning_rate /= 5.0
+        if verbose:
+            print(msg + " Setting learning rate to %f" % self.learning_rate)
+        return False
+
+
+class _BaseMLP(BaseEstimator):
+    """What the classifier and the regressor share: fitting, the forward pass
+    and the fitted attributes. The network is an ``nncore.MLP`` in ``_model``."""
+
+    def __init__(self, hidden_layer_sizes, activation, solver, alpha, batch_size, learning_rate,
+                 learning_rate_init, power_t, max_iter, loss, shuffle, random_state, tol, verbose,
+                 warm_start, momentum, nesterovs_momentum, early_stopping, validation_fraction,
+                 beta_1, beta_2, epsilon, n_iter_no_change, max_fun):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.loss = loss
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+
+    # -- fitted parameters: live views of the engine's buffers ----------------------
+
+    @property
+    def coefs_(self):
+        """``coefs_[i]``: the weights from layer i to layer i + 1, (n_in, n_out)."""
+        return self._fitted_model().coefs_
+
+    @coefs_.setter
+    def coefs_(self, values):
+        self._fitted_model().coefs_ = values
+
+    @property
+    def intercepts_(self):
+        """``intercepts_[i]``: the bias of layer i + 1."""
+        return self._fitted_model().intercepts_
+
+    @intercepts_.setter
+    def intercepts_(self, values):
+        self._fitted_model().intercepts_ = values
+
+    def _fitted_model(self):
+        try:
+            return self.__dict__["_model"]
+        except KeyError:
+            raise AttributeError(f"{type(self).__name__} is not fitted: coefs_ and intercepts_ "
+                                 "exist after fit or partial_fit") from None
+
+    # -- fitting ---------------------------------------------------------------
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data matrix X and target(s) y.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels for the classifier, real numbers for the regressor.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights >= 0 with a positive sum.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    def _fit(self, X, y, sample_weight, incremental):
+        hidden_layer_sizes = self.hidden_layer_sizes
+        if not hasattr(hidden_layer_sizes, "__iter__"):
+            hidden_layer_sizes = [hidden_layer_sizes]
+        hidden_layer_sizes = list(hidden_layer_sizes)
+        if np.any(np.array(hidden_layer_sizes) <= 0):
+            raise ValueError("hidden_layer_sizes must be > 0, got %s." % hidden_layer_sizes)
+        first_pass = "_model" not in self.__dict__ or (not self.warm_start and not incremental)
+
+        X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        if y.ndim == 1:
+            y = y.reshape((-1, 1))
+        layer_units = [X.shape[1]] + hidden_layer_sizes + [y.shape[1]]
+        if not first_pass and list(self._model.layer_sizes) != layer_units:
+            raise ValueError(
+                f"hidden_layer_sizes: got layers {layer_units}, expected the fitted network's "
+                f"{list(self._model.layer_sizes)}: warm_start and partial_fit continue it "
+                "(set warm_start=False to fit afresh)")
+        self.n_outputs_ = y.shape[1]
+        random_state = check_random_state(self.random_state)
+        if first_pass:
+            self._initialize(y, layer_units, X.dtype, random_state)
+
+        self._model._engine.l2 = self.alpha
+        if self.solver == "lbfgs":
+            self._fit_lbfgs(X, y, sample_weight)
+        else:
+            self._fit_stochastic(X, y, sample_weight, random_state, incremental)
+        return self
+
+    def _initialize(self, y, layer_units, dtype, random_state):
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.n_outputs_ = y.shape[1]
+        self.n_layers_ = len(layer_units)
+        output_activation, loss = self._head()
+        self.out_activation_ = output_activation
+        # scikit-learn's L-BFGS works on float64 parameters whatever X's dtype.
+        dtype = np.float64 if self.solver == "lbfgs" else dtype
+        # MLP draws Glorot-uniform weights as scikit-learn does, from the same
+        # RandomState, so the shuffles and the split draw on after them.
+        self._model = MLP(layer_units, activation=self.activation, output_activation=output_activation,
+                          loss=loss, dtype=dtype, random_state=random_state)
+        if self.loss == "squared_error" and self.n_outputs_ > 1:
+            # scikit-learn reports the squared error averaged over outputs
+            # (not its gradient, nor the L2 term), and stops on that value.
+            self._model._engine.data_loss_factor = 1.0 / self.n_outputs_
+        self._best_params = self._model.params_.copy()
+        self.__dict__.pop("_schedule", None)
+        if self.solver != "lbfgs":
+            self.loss_curve_ = []
+            self._no_improvement_count = 0
+            if self.early_stopping:
+                self.validation_scores_ = []
+                self.best_validation_score_ = -np.inf
+                self.best_loss_ = None
+            else:
+                self.best_loss_ = np.inf
+                self.validation_scores_ = None
+                self.best_validation_score_ = None
+
+    def _engine_data(self, X, y, sample_weight):
+        """X, y and sample_weight as the engine reads them: checked, C-contiguous, its dtype."""
+        model = self._model
+        inputs, _ = check_inputs("X", X, model.n_inputs, model.dtype)
+        targets = check_targets("y", y, inputs.shape[0], model.n_outputs, model.loss_name, model.dtype)
+        weights = check_sample_weight(sample_weight, inputs.shape[0], model.dtype)
+        return inputs, targets, weights
+
+    def _fit_stochastic(self, X, y, sample_weight, random_state, incremental):
+        engine = self._model._engine
+        if not incremental or "_schedule" not in self.__dict__:
+            self._schedule = _Schedule(self)
+            engine.reset_optimizer()
+        schedule = self._schedule
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        early_stopping = self.early_stopping
+        if early_stopping:
+            X, X_val, y, y_val, sample_weight, sample_weight_val = self._split(
+                X, y, sample_weight, random_state)
+        else:
+            X_val = y_val = sample_weight_val = None
+        inputs, targets, weights = self._engine_data(X, y, sample_weight)
+
+        n_samples = inputs.shape[0]
+        if self.batch_size == "auto":
+            batch_size = min(200, n_samples)
+        else:
+            if self.batch_size > n_samples:
+                warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is "
+                              "going to be clipped")
+            batch_size = int(np.clip(self.batch_size, 1, n_samples))
+        engine.reserve(batch_size)
+
+        sample_idx = np.arange(n_samples, dtype=np.int64)
+        order = None
+        losses = np.empty(1)
+        try:
+            self.n_iter_ = 0
+            for _ in range(self.max_iter):
+                if self.shuffle:
+                    sample_idx = shuffle(sample_idx, random_state=random_state)
+                    order = sample_idx.reshape(1, -1)
+                schedule.configure(engine)
+                engine.fit_epochs(inputs, targets, weights, order, 1, batch_size, losses)
+                self.n_iter_ += 1
+                self.loss_ = float(losses[0])
+                self.t_ += n_samples
+                self.loss_curve_.append(self.loss_)
+                if self.verbose:
+                    print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
+                self._update_no_improvement_count(early_stopping, X_val, y_val, sample_weight_val)
+                schedule.iteration_ends(self.t_)
+                if self._no_improvement_count > self.n_iter_no_change:
+                    if early_stopping:
+                        msg = ("Validation score did not improve more than tol=%f for %d "
+                               "consecutive epochs." % (self.tol, self.n_iter_no_change))
+                    else:
+                        msg = ("Training loss did not improve more than tol=%f for %d "
+                               "consecutive epochs." % (self.tol, self.n_iter_no_change))
+                    if schedule.trigger_stopping(msg, self.verbose):
+                        break
+                    self._no_improvement_count = 0
+                if incremental:
+                    break
+                if self.n_iter_ == self.max_iter:
+                    warnings.warn("Stochastic Optimizer: Maximum iterations (%d) reached and the "
+                                  "optimization hasn't converged yet." % self.max_iter,
+                                  ConvergenceWarning)
+        except KeyboardInterrupt:
+            warnings.warn("Training interrupted by user.")
+        if early_stopping:
+            self._model.params_[...] = self._best_params
+
+    def _split(self, X, y, sample_weight, random_state):
+        """scikit-learn's validation split: the same call, so the same draw."""
+        stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
+        if sample_weight is None:
+            X, X_val, y, y_val = train_test_split(
+                X, y, random_state=random_state, test_size=self.validation_fraction,
+                stratify=stratify)
+            sample_weight_val = None
+        else:
+            X, X_val, y, y_val, sample_weight, sample_weight_val = train_test_split(
+                X, y, sample_weight, random_state=random_state,
+                test_size=self.validation_fraction, stratify=stratify)
+        if X_val.shape[0] < 2:
+            raise ValueError("The validation set is too small. Increase 'validation_fraction' or "
+                             "the size of your dataset.")
+        if is_classifier(self):
+            y_val = self._label_binarizer.inverse_transform(y_val)
+        return X, X_val, y, y_val, sample_weight, sample_weight_val
+
+    def _update_no_improvement_count(self, early_stopping, X_val, y_val, sample_weight_val):
+        if early_stopping:
+            score = self._score(X_val, y_val, sample_weight_val)
+            self.validation_scores_.append(score)
+            if self.verbose:
+                print("Validation score: %f" % score)
+            if score < self.best_validation_score_ + self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if score > self.best_validation_score_:
+                self.best_validation_score_ = score
+                self._best_params = self._model.params_.copy()
+        else:
+            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if self.loss_curve_[-1] < self.best_loss_:
+                self.best_loss_ = self.loss_curve_[-1]
+
+    def _fit_lbfgs(self, X, y, sample_weight):
+        inputs, targets, weights = self._engine_data(X, y, sample_weight)
+        engine = self._model._engine
+        engine.reserve(inputs.shape[0])
+        params = engine.params
+
+        def loss_and_gradient(packed):
+            params[...] = packed
+            loss = engine.evaluate(inputs, targets, weights, True)
+            return loss, engine.grads.astype(np.float64)
+
+        result = scipy.optimize.minimize(
+            loss_and_gradient, params.astype(np.float64), method="L-BFGS-B", jac=True,
+            options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol})
+        if result.status != 0:
+            warnings.warn(f"lbfgs failed to converge after {result.nit} iteration(s) (status="
+                          f"{result.status}): {result.message}. Increase the number of iterations "
+                          "(max_iter) or scale the data.", ConvergenceWarning)
+        self.n_iter_ = min(int(result.nit), self.max_iter)
+        self.loss_ = float(result.fun)
+        params[...] = result.x
+
+    # -- prediction --------------------------------------------------------------
+
+    def _forward(self, X, check_input=True):
+        """The output layer's values for X (the engine's dtype)."""
+        if check_input:
+            X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        return self._model.predict(X)
+
+    def _score(self, X, y, sample_weight):
+        """The validation score, NaN for non-finite predictions (as scikit-learn)."""
+        y_pred = self._predict(X, check_input=False)
+        if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
+            return np.nan
+        return self._score_function(y, y_pred, sample_weight=sample_weight)
+
+    def _check_solver(self):
+        if self.solver not in ("sgd", "adam"):
+            raise AttributeError(f"partial_fit is only available for stochastic optimizers. "
+                                 f"{self.solver} is not stochastic.")
+        return True
+
+
+class MLPClassifier(ClassifierMixin, _BaseMLP):
+    """Multi-layer perceptron classifier: scikit-learn's ``MLPClassifier`` on
+    nncore's compiled engine.
+
+    The parameters, their defaults and validation, the fitted attributes and
+    the results are scikit-learn's (see its documentation); for the same
+    ``random_state`` the same initial weights, shuffles, validation split and
+    updates give the same ``coefs_``, ``intercepts_``, ``loss_curve_`` and
+    ``n_iter_``. Differences: sparse X is refused (convert with ``.toarray()``),
+    sample weights must be >= 0 with a positive sum, and a step that would
+    make a parameter infinite or NaN raises ``ValueError`` and is undone.
+    """
+
+    _parameter_constraints = dict(_SklearnClassifier._parameter_constraints)
+    _score_function = staticmethod(accuracy_score)
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
+                 alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
+            alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
+            loss="log_loss", shuffle=shuffle, random_state=random_state, tol=tol,
+            verbose=verbose, warm_start=warm_start, momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
+            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun)
+
+    def _head(self):
+        if self._label_binarizer.y_type_ == "multiclass":
+            return _CLASSIFICATION_HEADS["multiclass"]
+        return _BINARY_HEAD
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(self, X, y, multi_output=True, dtype=(np.float64, np.float32),
+                             reset=reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if "classes_" not in self.__dict__ or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer()
+            self._label_binarizer.fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            classes = unique_labels(y)
+            if self.warm_start:
+                if set(classes) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same classes as in the "
+                        f"previous call to fit. Previously got {self.classes_}, `y` has {classes}")
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError(f"`y` has classes not in `self.classes_`. `self.classes_` has "
+                                 f"{self.classes_}. 'y' has {classes}.")
+        # bool, so that float32 X is not upcast by the targets
+        return X, self._label_binarizer.transform(y).astype(bool)
+
+    @available_if(lambda estimator: estimator._check_solver())
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """One epoch over (X, y) from the current state.
+
+        ``classes`` (all the labels ``y`` may take) is required on the first
+        call, unless y is a multilabel indicator matrix.
+        """
+        self._validate_params()
+        if _check_partial_fit_first_call(self, classes):
+            self._label_binarizer = LabelBinarizer()
+            if type_of_target(y).startswith("multilabel"):
+                self._label_binarizer.fit(y)
+            else:
+                self._label_binarizer.fit(classes)
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X):
+        """The predicted classes, shape (n_samples,) or (n_samples, n_classes) for multilabel."""
+        check_is_fitted(self)
+        return self._predict(X)
+
+    def _predict(self, X, check_input=True):
+        y_pred = self._forward(X, check_input)
+        if self.n_outputs_ == 1:
+            y_pred = y_pred.ravel()
+        return self._label_binarizer.inverse_transform(y_pred)
+
+    def predict_proba(self, X):
+        """Class probabilities, shape (n_samples, n_classes), in the order of ``classes_``."""
+        check_is_fitted(self)
+        y_pred = self._forward(X)
+        if self.n_outputs_ == 1:
+            y_pred = y_pred.ravel()
+        if y_pred.ndim == 1:
+            return np.vstack([1 - y_pred, y_pred]).T
+        return y_pred
+
+    def predict_log_proba(self, X):
+        """The log of ``predict_proba(X)``."""
+        y_prob = self.predict_proba(X)
+        return np.log(y_prob, out=y_prob)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+    def _more_tags(self):  # scikit-learn < 1.6
+        return {"multilabel": True}
+
+
+class MLPRegressor(RegressorMixin, _BaseMLP):
+    """Multi-layer perceptron regressor: scikit-learn's ``MLPRegressor`` on
+    nncore's compiled engine.
+
+    ``loss`` is ``"squared_error"`` (half the squared error, averaged over
+    outputs as scikit-learn reports it) or ``"poisson"`` (half the Poisson
+    deviance, with an exponential output; targets must be >= 0). Everything
+    else is as ``nncore.MLPClassifier`` says.
+    """
+
+    _parameter_constraints = dict(_SklearnRegressor._parameter_constraints)
+    _score_function = staticmethod(r2_score)
+
+    def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *,
+                 solver="adam", alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
+            alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
+            loss=loss, shuffle=shuffle, random_state=random_state, tol=tol,
+            verbose=verbose, warm_start=warm_start, momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
+            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun)
+
+    def _head(self):
+        return _REGRESSION_HEADS[self.loss]
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(self, X, y, multi_output=True, y_numeric=True,
+                             dtype=(np.float64, np.float32), reset=reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        return X, y
+
+    @available_if(lambda estimator: estimator._check_solver())
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch over (X, y) from the current state."""
+        self._validate_params()
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X):
+        """The predictions, shape (n_samples,) or (n_samples, n_outputs)."""
+        check_is_fitted(self)
+        return self._predict(X)
+
+    def _predict(self, X, check_input=True):
+        y_pred = self._forward(X, check_input)
+        return y_pred.ravel() if y_pred.shape[1] == 1 else y_pred
