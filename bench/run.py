@@ -10,6 +10,9 @@ Workloads:
 - W3: per-sample SGD on a 10-32-32-1 tanh regression network, 10,000 samples.
 - W4: scikit-learn's digits, 64-32-10 ReLU/softmax, Adam, batches of 32.
 - W6: one prediction of the W3 network, called from Python.
+- W4-fit, W8: whole ``fit`` calls of ``nncore.MLPClassifier`` and
+  scikit-learn's, with the same parameters (W4's network; scikit-learn's
+  defaults), which must end with the same ``coefs_``.
 
 Systems take turns, one timed batch each per round, so the machine's noise
 falls on all of them alike; each result is the median over the rounds.
@@ -57,10 +60,10 @@ TUTORIAL = {
     "W5": (2048, 784, 256, 10, np.float64),
     "W5-f32": (2048, 784, 256, 10, np.float32),
 }
-MLP_WORKLOADS = ("W3", "W4", "W6")
-WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W5-f32", "W6")
+MLP_WORKLOADS = ("W3", "W4", "W6", "W4-fit", "W8")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W5-f32", "W6", "W4-fit", "W8")
 # --smoke: fewer samples, so the slow systems finish quickly.
-SMOKE_SAMPLES = {"W2": 64, "W3": 200, "W4": 160, "W5": 128, "W5-f32": 128}
+SMOKE_SAMPLES = {"W2": 64, "W3": 200, "W4": 160, "W5": 128, "W5-f32": 128, "W4-fit": 160, "W8": 160}
 
 XOR_LOOP = "XOR-1500"
 XOR_STEPS = 1500
@@ -73,6 +76,14 @@ W3_LEARNING_RATE = 2.0 ** -7
 W4_SIZES = (64, 32, 10)
 W4_BATCH = 32
 W4_LEARNING_RATE = 1e-3
+# The estimators' whole fit: (label, MLPClassifier parameters).
+ESTIMATOR_WORKLOADS = {
+    "W4-fit": ("hidden (32,), adam, batch 32, 30 epochs",
+               dict(hidden_layer_sizes=(32,), solver="adam", batch_size=32, max_iter=30, random_state=0)),
+    "W8": ("scikit-learn's defaults (hidden (100,), relu, adam, batch 200), 50 epochs",
+           dict(max_iter=50, random_state=0)),
+}
+SMOKE_MAX_ITER = 3
 
 # How closely systems that ran the same work from the same parameters must
 # agree: max |their change - the baseline's change| / max |the baseline's change|.
@@ -102,6 +113,8 @@ TARGETS = [
     Target("W3", "nncore", "FANN", 1),
     Target("W4", "nncore", "scikit-learn", 10),
     Target("W4", "nncore", "PyTorch eager", 10),
+    Target("W4-fit", "nncore", "scikit-learn", 10),
+    Target("W8", "nncore", "scikit-learn", 3),
     Target("W5", "nncore train()", "reference", 1.0),
     Target("W5-f32", "nncore train()", "reference", 1.8),
     Target("W5", "nncore train() 2 threads", "nncore train()", 1.7),
@@ -463,6 +476,31 @@ def w4_workload(smoke):
     return workload
 
 
+# -- W4-fit, W8: the estimators' whole fit ---------------------------------------------------
+
+def estimator_workload(name, smoke):
+    available, reason = peer("scikit-learn")
+    if not available:
+        return reason
+    x, y = sklearn_peer.digits()
+    label, params = ESTIMATOR_WORKLOADS[name]
+    if smoke:
+        x, y = x[:SMOKE_SAMPLES[name]], y[:SMOKE_SAMPLES[name]]
+        params = dict(params, max_iter=SMOKE_MAX_ITER)
+    workload = Workload(name, f"{name}: digits, {x.shape[0]:,} samples, `MLPClassifier` {label}, "
+                              "float64", "fit", kind="fit")
+    fitted = {}
+    for system, estimator_class in (("nncore", nncore.MLPClassifier),
+                                    ("scikit-learn", sklearn_peer.MLPClassifier)):
+        def fit(estimator_class=estimator_class, system=system):
+            fitted[system] = sklearn_peer.quietly(estimator_class(**params).fit, x, y)
+        workload.add(system, System(timed_runs(fit), lambda system=system: copies(fitted[system].coefs_)))
+    # The estimators' initial draw, for the check that the fits did real work.
+    sizes = [x.shape[1], *params.get("hidden_layer_sizes", (100,)), len(np.unique(y))]
+    workload.start = copies(nncore.MLP(sizes, random_state=np.random.RandomState(params["random_state"])).coefs_)
+    return workload
+
+
 # -- W6: one prediction from Python -------------------------------------------------------
 
 def w6_workload():
@@ -569,6 +607,16 @@ def flat(arrays):
 def check_after(workload):
     """After the timing: one more run of every system, then the checks."""
     name = workload.name
+    if workload.kind == "fit":
+        # Each run is a whole fit from the same initial draw: the fitted
+        # weights must match nncore's.
+        states = {}
+        for system_name, system in workload.systems.items():
+            run_once(system, 1)
+            states[system_name] = (system.state(), system.agree)
+        workload.checks.append(agreement(f"{name}: after the whole fit from the same initial draw",
+                                         states, "nncore", workload.start))
+        return
     if workload.kind == "predict":
         outputs = {system_name: flat([system.state()]) for system_name, system in workload.systems.items()}
         base = outputs["nncore"]
@@ -610,6 +658,8 @@ def build(name, threads, smoke):
         return w3_workload(smoke)
     if name == "W4":
         return w4_workload(smoke)
+    if name in ESTIMATOR_WORKLOADS:
+        return estimator_workload(name, smoke)
     return w6_workload()
 
 
@@ -741,8 +791,8 @@ def markdown(results, meta, env, smoke, with_checks=True):
     mlp = [w for w in results if w in MLP_WORKLOADS]
     if mlp:
         lines += [
-            "**MLP workloads** (`nncore.MLP`, float64, biases). Median time per sample (W3), per epoch (W4) "
-            "or per call (W6), and in brackets that time over nncore's: how many times faster nncore is.",
+            "**MLP workloads** (`nncore.MLP`, float64, biases). Median time per sample (W3), per epoch (W4), "
+            "per call (W6) or per whole fit (W4-fit, W8), and in brackets that time over nncore's: how many times faster nncore is.",
             "",
             f"- *W3*: synthetic regression samples, squared error, plain SGD, learning rate "
             f"2⁻⁷, one sample per step in order. *nncore*: `MLP.fit(epochs=1, batch_size=1, shuffle=False, "
@@ -757,6 +807,11 @@ def markdown(results, meta, env, smoke, with_checks=True):
             "\"adam\", batch_size=32, alpha=0, shuffle=False).partial_fit`; *PyTorch eager*: `nn.Linear`/"
             "`nn.ReLU`, `nn.CrossEntropyLoss`, `torch.optim.Adam`, a Python loop over the batches. They "
             "train on from epoch to epoch.",
+            "- *W4-fit*, *W8*: the whole `fit` of `nncore.MLPClassifier` and of scikit-learn's, the same "
+            "parameters (`random_state=0`, shuffling, `alpha=1e-4`, the stopping rule) on the same digits; "
+            "each must end with scikit-learn's `coefs_`. W4-fit: `hidden_layer_sizes=(32,), solver=\"adam\", "
+            "batch_size=32, max_iter=30`; W8: scikit-learn's defaults (`(100,)`, relu, adam, batches of 200) "
+            "with `max_iter=50`.",
             "- *W6*: *nncore*: `MLP.predict(x, out=out)` on one sample with `out` preallocated; *NumPy*: "
             "`np.tanh(np.tanh(x @ W1 + b1) @ W2 + b2) @ W3 + b3`; *PyTorch eager*: the `nn.Sequential` "
             "called on a 1-row tensor inside one `torch.no_grad()` block per timed batch.",
