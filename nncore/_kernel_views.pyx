@@ -172,6 +172,24 @@ def _leaky_relu_backward(const floating[::1] grad_outputs, const floating[::1] o
                               delta.shape[0])
 
 
+def _exp_forward(const floating[::1] total, floating[::1] outputs):
+    """outputs := exp(total), element-wise over flat arrays; they may be one array."""
+    check_kernel_shapes("exp_forward", {"outputs": ((outputs.shape[0],), (total.shape[0],))})
+    with nogil:
+        k.exp_forward(&total[0], &outputs[0], total.shape[0])
+
+
+def _exp_backward(const floating[::1] grad_outputs, const floating[::1] outputs,
+                 floating[::1] delta):
+    """delta := grad_outputs * outputs, element-wise."""
+    check_kernel_shapes("exp_backward", {
+        "outputs": ((outputs.shape[0],), (grad_outputs.shape[0],)),
+        "delta": ((delta.shape[0],), (grad_outputs.shape[0],)),
+    })
+    with nogil:
+        k.exp_backward(&grad_outputs[0], &outputs[0], &delta[0], delta.shape[0])
+
+
 def _softmax_forward(const floating[:, ::1] total, floating[:, ::1] outputs):
     """outputs := softmax of each row of total."""
     check_kernel_shapes("softmax_forward", {
@@ -280,6 +298,27 @@ def _softmax_cross_entropy_backward(const floating[:, ::1] total, const floating
             &total[0, 0], &outputs[0, 0], &targets[0, 0],
             &sample_weight[0] if sample_weight is not None else NULL, <floating> factor,
             &delta[0, 0], &scratch[0], n_samples, n_out)
+    return loss
+
+
+def _poisson_backward(const floating[:, ::1] total, const floating[:, ::1] outputs,
+                      const floating[:, ::1] targets, const floating[::1] sample_weight,
+                      double factor, floating[:, ::1] delta):
+    """delta := factor * w * (outputs - targets); returns the weighted half Poisson deviance."""
+    cdef Py_ssize_t n_samples = total.shape[0], n_out = total.shape[1]
+    cdef double loss
+    check_kernel_shapes("poisson_backward", {
+        "outputs": ((outputs.shape[0], outputs.shape[1]), (n_samples, n_out)),
+        "targets": ((targets.shape[0], targets.shape[1]), (n_samples, n_out)),
+        "sample_weight": ((sample_weight.shape[0],) if sample_weight is not None else (n_samples,),
+                          (n_samples,)),
+        "delta": ((delta.shape[0], delta.shape[1]), (n_samples, n_out)),
+    })
+    with nogil:
+        loss = k.poisson_backward(
+            &total[0, 0], &outputs[0, 0], &targets[0, 0],
+            &sample_weight[0] if sample_weight is not None else NULL, <floating> factor,
+            &delta[0, 0], n_samples, n_out)
     return loss
 
 
@@ -412,6 +451,18 @@ def leaky_relu_backward(grad_outputs, outputs, delta, slope):
     _leaky_relu_backward(grad_outputs, outputs, delta, slope)
 
 
+def exp_forward(total, outputs):
+    """outputs := exp(total), element-wise over flat arrays; they may be one array."""
+    check_kernel_dtypes("exp_forward", total=total, outputs=outputs)
+    _exp_forward(total, outputs)
+
+
+def exp_backward(grad_outputs, outputs, delta):
+    """delta := grad_outputs * outputs, element-wise."""
+    check_kernel_dtypes("exp_backward", grad_outputs=grad_outputs, outputs=outputs, delta=delta)
+    _exp_backward(grad_outputs, outputs, delta)
+
+
 def softmax_forward(total, outputs):
     """outputs := softmax of each row of total, (n_samples, n_out)."""
     check_kernel_dtypes("softmax_forward", total=total, outputs=outputs)
@@ -462,6 +513,14 @@ def softmax_cross_entropy_backward(total, outputs, targets, sample_weight, facto
     check_kernel_dtypes("softmax_cross_entropy_backward", total=total, outputs=outputs,
                         targets=targets, sample_weight=sample_weight, delta=delta)
     return _softmax_cross_entropy_backward(total, outputs, targets, sample_weight, factor, delta)
+
+
+def poisson_backward(total, outputs, targets, sample_weight, factor, delta):
+    """delta := factor * w * (outputs - targets), outputs = exp(total); returns the
+    weighted half Poisson deviance (targets >= 0). total and delta may be one array."""
+    check_kernel_dtypes("poisson_backward", total=total, outputs=outputs,
+                        targets=targets, sample_weight=sample_weight, delta=delta)
+    return _poisson_backward(total, outputs, targets, sample_weight, factor, delta)
 
 
 def momentum_update(params, grads, velocity, learning_rate, momentum, nesterov):
