@@ -8,16 +8,16 @@ from nncore._engine import OPTIMIZER_CODES
 from nncore._kernels import ACTIVATION_CODES, LOSS_CODES
 
 HIDDEN_ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu")
-OUTPUT_ACTIVATIONS = HIDDEN_ACTIVATIONS + ("softmax",)
+OUTPUT_ACTIVATIONS = HIDDEN_ACTIVATIONS + ("softmax", "exp")
 LOSSES = tuple(LOSS_CODES)
 OPTIMIZERS = tuple(OPTIMIZER_CODES)
 
 # Losses whose gradient is fused with the one output activation they take
 # (p - y in the pre-activations): numerically stable, and the only way these
 # losses are offered.
-FUSED_OUTPUT = {"binary_cross_entropy": "logistic", "cross_entropy": "softmax"}
+FUSED_OUTPUT = {"binary_cross_entropy": "logistic", "cross_entropy": "softmax", "poisson": "exp"}
 # The loss an output activation implies when no loss is given.
-DEFAULT_LOSS = {"softmax": "cross_entropy", "logistic": "binary_cross_entropy"}
+DEFAULT_LOSS = {"softmax": "cross_entropy", "logistic": "binary_cross_entropy", "exp": "poisson"}
 
 # Every (output activation, loss) pair a model may have.
 VALID_HEADS = tuple(
@@ -25,4 +25,4 @@ VALID_HEADS = tuple(
     if FUSED_OUTPUT.get(loss, output) == output
 )
 
-assert set(HIDDEN_ACTIVATIONS) | {"softmax"} == set(ACTIVATION_CODES)
+assert set(OUTPUT_ACTIVATIONS) == set(ACTIVATION_CODES)

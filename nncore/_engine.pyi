@@ -21,6 +21,7 @@ class _Engine:
     loss: float
     learning_rate: float
     l2: float
+    data_loss_factor: float
     step_count: int
     def __init__(
         self,

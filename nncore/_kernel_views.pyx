@@ -15,6 +15,23 @@ from nncore._kernels import ACTIVATION_CODES
 from nncore._validation import check_choice, check_kernel_dtypes, check_kernel_shapes
 
 
+cdef dict _elementwise_backward_shapes(Py_ssize_t size, Py_ssize_t outputs_size,
+                                       Py_ssize_t delta_size):
+    """An element-wise backward kernel's checks: outputs and delta as long as grad_outputs."""
+    return {"outputs": ((outputs_size,), (size,)), "delta": ((delta_size,), (size,))}
+
+
+def _fused_loss_shapes(shape, outputs, targets, sample_weight, delta):
+    """A fused loss kernel's checks: outputs, targets and delta of total's shape
+    (n_samples, n_out), sample_weight (n_samples,) or None."""
+    return {
+        "outputs": (outputs.shape, shape),
+        "targets": (targets.shape, shape),
+        "sample_weight": (sample_weight.shape if sample_weight is not None else shape[:1], shape[:1]),
+        "delta": (delta.shape, shape),
+    }
+
+
 def _dense_forward(const floating[:, ::1] inputs, const floating[:, ::1] weights,
                   const floating[::1] bias, floating[:, ::1] outputs, bint use_blas=False):
     """outputs := inputs @ weights (+ bias); pass bias=None for none."""
@@ -80,10 +97,8 @@ def _sigmoid_forward(const floating[::1] total, floating[::1] outputs):
 def _sigmoid_backward(const floating[::1] grad_outputs, const floating[::1] outputs,
                      floating[::1] delta):
     """delta := grad_outputs * outputs * (1 - outputs), element-wise."""
-    check_kernel_shapes("sigmoid_backward", {
-        "outputs": ((outputs.shape[0],), (grad_outputs.shape[0],)),
-        "delta": ((delta.shape[0],), (grad_outputs.shape[0],)),
-    })
+    check_kernel_shapes("sigmoid_backward", _elementwise_backward_shapes(
+        grad_outputs.shape[0], outputs.shape[0], delta.shape[0]))
     with nogil:
         k.sigmoid_backward(&grad_outputs[0], &outputs[0], &delta[0], delta.shape[0])
 
@@ -127,10 +142,8 @@ def _tanh_forward(const floating[::1] total, floating[::1] outputs):
 def _tanh_backward(const floating[::1] grad_outputs, const floating[::1] outputs,
                   floating[::1] delta):
     """delta := grad_outputs * (1 - outputs * outputs), element-wise."""
-    check_kernel_shapes("tanh_backward", {
-        "outputs": ((outputs.shape[0],), (grad_outputs.shape[0],)),
-        "delta": ((delta.shape[0],), (grad_outputs.shape[0],)),
-    })
+    check_kernel_shapes("tanh_backward", _elementwise_backward_shapes(
+        grad_outputs.shape[0], outputs.shape[0], delta.shape[0]))
     with nogil:
         k.tanh_backward(&grad_outputs[0], &outputs[0], &delta[0], delta.shape[0])
 
@@ -145,10 +158,8 @@ def _relu_forward(const floating[::1] total, floating[::1] outputs):
 def _relu_backward(const floating[::1] grad_outputs, const floating[::1] outputs,
                   floating[::1] delta):
     """delta := grad_outputs where outputs > 0, else 0."""
-    check_kernel_shapes("relu_backward", {
-        "outputs": ((outputs.shape[0],), (grad_outputs.shape[0],)),
-        "delta": ((delta.shape[0],), (grad_outputs.shape[0],)),
-    })
+    check_kernel_shapes("relu_backward", _elementwise_backward_shapes(
+        grad_outputs.shape[0], outputs.shape[0], delta.shape[0]))
     with nogil:
         k.relu_backward(&grad_outputs[0], &outputs[0], &delta[0], delta.shape[0])
 
@@ -163,13 +174,27 @@ def _leaky_relu_forward(const floating[::1] total, floating[::1] outputs, double
 def _leaky_relu_backward(const floating[::1] grad_outputs, const floating[::1] outputs,
                         floating[::1] delta, double slope):
     """delta := grad_outputs where outputs > 0, else slope * grad_outputs."""
-    check_kernel_shapes("leaky_relu_backward", {
-        "outputs": ((outputs.shape[0],), (grad_outputs.shape[0],)),
-        "delta": ((delta.shape[0],), (grad_outputs.shape[0],)),
-    })
+    check_kernel_shapes("leaky_relu_backward", _elementwise_backward_shapes(
+        grad_outputs.shape[0], outputs.shape[0], delta.shape[0]))
     with nogil:
         k.leaky_relu_backward(&grad_outputs[0], &outputs[0], &delta[0], <floating> slope,
                               delta.shape[0])
+
+
+def _exp_forward(const floating[::1] total, floating[::1] outputs):
+    """outputs := exp(total), element-wise over flat arrays; they may be one array."""
+    check_kernel_shapes("exp_forward", {"outputs": ((outputs.shape[0],), (total.shape[0],))})
+    with nogil:
+        k.exp_forward(&total[0], &outputs[0], total.shape[0])
+
+
+def _exp_backward(const floating[::1] grad_outputs, const floating[::1] outputs,
+                 floating[::1] delta):
+    """delta := grad_outputs * outputs, element-wise."""
+    check_kernel_shapes("exp_backward", _elementwise_backward_shapes(
+        grad_outputs.shape[0], outputs.shape[0], delta.shape[0]))
+    with nogil:
+        k.exp_backward(&grad_outputs[0], &outputs[0], &delta[0], delta.shape[0])
 
 
 def _softmax_forward(const floating[:, ::1] total, floating[:, ::1] outputs):
@@ -243,13 +268,8 @@ def _logistic_cross_entropy_backward(const floating[:, ::1] total, const floatin
     """delta := factor * w * (outputs - targets); returns the weighted binary cross-entropy."""
     cdef Py_ssize_t n_samples = total.shape[0], n_out = total.shape[1]
     cdef double loss
-    check_kernel_shapes("logistic_cross_entropy_backward", {
-        "outputs": ((outputs.shape[0], outputs.shape[1]), (n_samples, n_out)),
-        "targets": ((targets.shape[0], targets.shape[1]), (n_samples, n_out)),
-        "sample_weight": ((sample_weight.shape[0],) if sample_weight is not None else (n_samples,),
-                          (n_samples,)),
-        "delta": ((delta.shape[0], delta.shape[1]), (n_samples, n_out)),
-    })
+    check_kernel_shapes("logistic_cross_entropy_backward", _fused_loss_shapes(
+        (n_samples, n_out), outputs, targets, sample_weight, delta))
     with nogil:
         loss = k.logistic_cross_entropy_backward(
             &total[0, 0], &outputs[0, 0], &targets[0, 0],
@@ -266,13 +286,8 @@ def _softmax_cross_entropy_backward(const floating[:, ::1] total, const floating
     cdef Py_ssize_t n_samples = total.shape[0], n_out = total.shape[1]
     cdef floating[::1] scratch
     cdef double loss
-    check_kernel_shapes("softmax_cross_entropy_backward", {
-        "outputs": ((outputs.shape[0], outputs.shape[1]), (n_samples, n_out)),
-        "targets": ((targets.shape[0], targets.shape[1]), (n_samples, n_out)),
-        "sample_weight": ((sample_weight.shape[0],) if sample_weight is not None else (n_samples,),
-                          (n_samples,)),
-        "delta": ((delta.shape[0], delta.shape[1]), (n_samples, n_out)),
-    })
+    check_kernel_shapes("softmax_cross_entropy_backward", _fused_loss_shapes(
+        (n_samples, n_out), outputs, targets, sample_weight, delta))
     # The kernel's workspace for one row's exponentials.
     scratch = np.empty(n_out, dtype=np.float64 if floating is double else np.float32)
     with nogil:
@@ -280,6 +295,22 @@ def _softmax_cross_entropy_backward(const floating[:, ::1] total, const floating
             &total[0, 0], &outputs[0, 0], &targets[0, 0],
             &sample_weight[0] if sample_weight is not None else NULL, <floating> factor,
             &delta[0, 0], &scratch[0], n_samples, n_out)
+    return loss
+
+
+def _poisson_backward(const floating[:, ::1] total, const floating[:, ::1] outputs,
+                      const floating[:, ::1] targets, const floating[::1] sample_weight,
+                      double factor, floating[:, ::1] delta):
+    """delta := factor * w * (outputs - targets); returns the weighted half Poisson deviance."""
+    cdef Py_ssize_t n_samples = total.shape[0], n_out = total.shape[1]
+    cdef double loss
+    check_kernel_shapes("poisson_backward", _fused_loss_shapes(
+        (n_samples, n_out), outputs, targets, sample_weight, delta))
+    with nogil:
+        loss = k.poisson_backward(
+            &total[0, 0], &outputs[0, 0], &targets[0, 0],
+            &sample_weight[0] if sample_weight is not None else NULL, <floating> factor,
+            &delta[0, 0], n_samples, n_out)
     return loss
 
 
@@ -412,6 +443,18 @@ def leaky_relu_backward(grad_outputs, outputs, delta, slope):
     _leaky_relu_backward(grad_outputs, outputs, delta, slope)
 
 
+def exp_forward(total, outputs):
+    """outputs := exp(total), element-wise over flat arrays; they may be one array."""
+    check_kernel_dtypes("exp_forward", total=total, outputs=outputs)
+    _exp_forward(total, outputs)
+
+
+def exp_backward(grad_outputs, outputs, delta):
+    """delta := grad_outputs * outputs, element-wise."""
+    check_kernel_dtypes("exp_backward", grad_outputs=grad_outputs, outputs=outputs, delta=delta)
+    _exp_backward(grad_outputs, outputs, delta)
+
+
 def softmax_forward(total, outputs):
     """outputs := softmax of each row of total, (n_samples, n_out)."""
     check_kernel_dtypes("softmax_forward", total=total, outputs=outputs)
@@ -462,6 +505,14 @@ def softmax_cross_entropy_backward(total, outputs, targets, sample_weight, facto
     check_kernel_dtypes("softmax_cross_entropy_backward", total=total, outputs=outputs,
                         targets=targets, sample_weight=sample_weight, delta=delta)
     return _softmax_cross_entropy_backward(total, outputs, targets, sample_weight, factor, delta)
+
+
+def poisson_backward(total, outputs, targets, sample_weight, factor, delta):
+    """delta := factor * w * (outputs - targets), outputs = exp(total); returns the
+    weighted half Poisson deviance (targets >= 0). total and delta may be one array."""
+    check_kernel_dtypes("poisson_backward", total=total, outputs=outputs,
+                        targets=targets, sample_weight=sample_weight, delta=delta)
+    return _poisson_backward(total, outputs, targets, sample_weight, factor, delta)
 
 
 def momentum_update(params, grads, velocity, learning_rate, momentum, nesterov):

@@ -20,6 +20,8 @@ cdef extern from "_math.h" nogil:
     void nncore_tanh_f32(const float* z, float* out, Py_ssize_t n)
     void nncore_exp_nonpositive_f64(const double* z, double* out, Py_ssize_t n)
     void nncore_exp_nonpositive_f32(const float* z, float* out, Py_ssize_t n)
+    void nncore_exp_any_f64(const double* z, double* out, Py_ssize_t n)
+    void nncore_exp_any_f32(const float* z, float* out, Py_ssize_t n)
 
 cdef extern from "_dense.h" nogil:
     void nncore_matmul_rows_f64(const double* a, Py_ssize_t a_row, Py_ssize_t a_sum,
@@ -37,12 +39,14 @@ cdef enum Activation:
     RELU = 3
     LEAKY_RELU = 4
     SOFTMAX = 5
+    EXP = 6
 
 cdef enum Loss:
     SSE = 0
     SQUARED_ERROR = 1
     BINARY_CROSS_ENTROPY = 2
     CROSS_ENTROPY = 3
+    POISSON = 4
 
 
 cdef inline void _gemm_rowmajor(char trans_a, char trans_b, int m, int n, int k,
@@ -275,6 +279,23 @@ cdef inline void softmax_backward(const floating* grad_outputs, const floating* 
             delta[i * n_out + j] = outputs[i * n_out + j] * (grad_outputs[i * n_out + j] - dot)
 
 
+cdef inline void exp_forward(const floating* total, floating* outputs,
+                             Py_ssize_t size) noexcept nogil:
+    """A := exp(Z), element-wise, 0 and inf where exp under- and overflows; Z and A may alias."""
+    if floating is double:
+        nncore_exp_any_f64(total, outputs, size)
+    else:
+        nncore_exp_any_f32(total, outputs, size)
+
+
+cdef inline void exp_backward(const floating* grad_outputs, const floating* outputs,
+                              floating* delta, Py_ssize_t size) noexcept nogil:
+    """D := G * A, element-wise (exp is its own derivative); G and D may alias."""
+    cdef Py_ssize_t i
+    for i in range(size):
+        delta[i] = grad_outputs[i] * outputs[i]
+
+
 cdef inline void activation_forward(int kind, const floating* total, floating* outputs,
                                     Py_ssize_t n_samples, Py_ssize_t n_out,
                                     floating slope) noexcept nogil:
@@ -290,6 +311,8 @@ cdef inline void activation_forward(int kind, const floating* total, floating* o
         leaky_relu_forward(total, outputs, slope, size)
     elif kind == SOFTMAX:
         softmax_forward(total, outputs, n_samples, n_out)
+    elif kind == EXP:
+        exp_forward(total, outputs, size)
     elif total != outputs:
         memcpy(outputs, total, size * sizeof(floating))
 
@@ -310,6 +333,8 @@ cdef inline void activation_backward(int kind, const floating* grad_outputs,
         leaky_relu_backward(grad_outputs, outputs, delta, slope, size)
     elif kind == SOFTMAX:
         softmax_backward(grad_outputs, outputs, delta, n_samples, n_out)
+    elif kind == EXP:
+        exp_backward(grad_outputs, outputs, delta, size)
     elif grad_outputs != delta:
         memcpy(delta, grad_outputs, size * sizeof(floating))
 
@@ -409,5 +434,30 @@ cdef inline double softmax_cross_entropy_backward(
             row_loss += targets[i * n_out + j] * (log_sum_exp - total[i * n_out + j])
             delta[i * n_out + j] = row_factor * (outputs[i * n_out + j] * target_sum
                                                  - targets[i * n_out + j])
+        loss += row_loss if sample_weight == NULL else sample_weight[i] * row_loss
+    return loss
+
+
+cdef inline double poisson_backward(
+        const floating* total, const floating* outputs, const floating* targets,
+        const floating* sample_weight, floating factor, floating* delta,
+        Py_ssize_t n_samples, Py_ssize_t n_out) noexcept nogil:
+    """D[i] := factor * w[i] * (A[i] - Y[i]), the gradient in Z of the half
+    Poisson deviance through an exp output A = exp(Z); returns the weighted
+    sum of sum_j Y log(Y) - Y Z - Y + A (Y log(Y) = 0 at Y = 0), which is
+    Y log(Y / A) - Y + A without the rounding of Y / A. Targets >= 0
+    (validated by the caller). Z and D may alias.
+    """
+    cdef Py_ssize_t i, j, k
+    cdef floating row_factor
+    cdef double y, row_loss, loss = 0
+    for i in range(n_samples):
+        row_factor = factor if sample_weight == NULL else factor * sample_weight[i]
+        row_loss = 0
+        for j in range(n_out):
+            k = i * n_out + j
+            y = targets[k]
+            row_loss += (y * log(y) if y > 0 else 0) - y * total[k] - y + outputs[k]
+            delta[k] = row_factor * (outputs[k] - targets[k])
         loss += row_loss if sample_weight == NULL else sample_weight[i] * row_loss
     return loss

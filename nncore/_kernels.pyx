@@ -7,8 +7,8 @@ to BLAS (SciPy's, callable without the GIL); below it, fused row-major loops
 are faster than a BLAS call.
 """
 from nncore._kernels cimport (
-    BINARY_CROSS_ENTROPY, CROSS_ENTROPY, IDENTITY, LEAKY_RELU, LOGISTIC, RELU, SOFTMAX, SSE,
-    SQUARED_ERROR, TANH,
+    BINARY_CROSS_ENTROPY, CROSS_ENTROPY, EXP, IDENTITY, LEAKY_RELU, LOGISTIC, POISSON, RELU,
+    SOFTMAX, SSE, SQUARED_ERROR, TANH,
 )
 
 cdef extern from *:
@@ -23,6 +23,7 @@ ACTIVATION_CODES = {
     "relu": RELU,
     "leaky_relu": LEAKY_RELU,
     "softmax": SOFTMAX,
+    "exp": EXP,
 }
 
 LOSS_CODES = {
@@ -30,4 +31,5 @@ LOSS_CODES = {
     "squared_error": SQUARED_ERROR,
     "binary_cross_entropy": BINARY_CROSS_ENTROPY,
     "cross_entropy": CROSS_ENTROPY,
+    "poisson": POISSON,
 }

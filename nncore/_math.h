@@ -106,6 +106,38 @@ static inline float nncore_exp_f32(float t)
     return (p * scale) * 2.0f;
 }
 
+/* exp(t) for t in [-746, 710] (float32: [-104, 89]): 0 and inf at the
+ * ends, subnormal results rounded once. 2^k is applied in two halves, each
+ * a normal number for every k there (k from -1076 to 1024; float32 -150 to
+ * 128), so p * 2^k1 is exact and only the last product rounds. The
+ * unsigned shift halves k without a 64-bit arithmetic shift, which AVX2
+ * lacks. */
+static inline double nncore_exp_full_f64(double t)
+{
+    int64_t k, k1;
+    uint64_t bits1, bits2;
+    double p = 1.0 + nncore_reduce_f64(t, &k), scale1, scale2;
+    k1 = (int64_t) ((uint64_t) (k + 1100) >> 1) - 550;
+    bits1 = (uint64_t) (k1 + 1023) << 52;
+    bits2 = (uint64_t) (k - k1 + 1023) << 52;
+    memcpy(&scale1, &bits1, sizeof scale1);
+    memcpy(&scale2, &bits2, sizeof scale2);
+    return (p * scale1) * scale2;
+}
+
+static inline float nncore_exp_full_f32(float t)
+{
+    int32_t k, k1;
+    uint32_t bits1, bits2;
+    float p = 1.0f + nncore_reduce_f32(t, &k), scale1, scale2;
+    k1 = (int32_t) ((uint32_t) (k + 160) >> 1) - 80;
+    bits1 = (uint32_t) (k1 + 127) << 23;
+    bits2 = (uint32_t) (k - k1 + 127) << 23;
+    memcpy(&scale1, &bits1, sizeof scale1);
+    memcpy(&scale2, &bits2, sizeof scale2);
+    return (p * scale1) * scale2;
+}
+
 /* expm1(t) for t in [-40, 0] (float32: [-20, 0]): with t = k ln2 + r,
  * expm1(t) = 2^k expm1(r) + (2^k - 1), so small t keep their relative
  * accuracy (tanh needs that). */
@@ -184,29 +216,36 @@ NNCORE_TANH_VARIANT(nncore_tanh_f64_short, NNCORE_DISPATCH_SHORT, double, 20.0, 
 NNCORE_TANH_VARIANT(nncore_tanh_f32_wide, NNCORE_DISPATCH_WIDE, float, 10.0f, nncore_expm1_f32, fabsf, copysignf, 2.0f)
 NNCORE_TANH_VARIANT(nncore_tanh_f32_short, NNCORE_DISPATCH_SHORT, float, 10.0f, nncore_expm1_f32, fabsf, copysignf, 2.0f)
 
-/* exp(z) for softmax, whose inputs are shifted to be <= 0; clamped below at
- * exp(-708) (float32: exp(-86)), near the smallest normal number, which a
- * softmax then divides into a probability of 0 to working precision. */
-#define NNCORE_EXP_BODY(type, lo, exp_fn)                               \
+/* exp(z), z clamped to [lo, hi]. For softmax, whose inputs are shifted to
+ * be <= 0, lo is -708 (float32: -86), near the smallest normal number,
+ * which a softmax then divides into a probability of 0 to working
+ * precision. For the exp output, the clamps are where exp is already 0
+ * and inf. NaN passes through. */
+#define NNCORE_EXP_BODY(type, lo, hi, exp_fn)                           \
     type t[NNCORE_BLOCK];                                               \
     for (ptrdiff_t start = 0; start < n; start += NNCORE_BLOCK) {       \
         ptrdiff_t m = n - start < NNCORE_BLOCK ? n - start : NNCORE_BLOCK; \
         for (ptrdiff_t j = 0; j < m; j++) {                             \
             type u = z[start + j];                                      \
-            t[j] = u < lo ? lo : u;                                     \
+            u = u < lo ? lo : u;                                        \
+            t[j] = u > hi ? hi : u;                                     \
         }                                                               \
         for (ptrdiff_t j = 0; j < m; j++)                               \
             out[start + j] = exp_fn(t[j]);                              \
     }
 
-#define NNCORE_EXP_VARIANT(name, dispatch, type, lo, exp_fn)            \
+#define NNCORE_EXP_VARIANT(name, dispatch, type, lo, hi, exp_fn)        \
     dispatch static void name(const type *z, type *out, ptrdiff_t n)    \
     {                                                                   \
-        NNCORE_EXP_BODY(type, lo, exp_fn)                               \
+        NNCORE_EXP_BODY(type, lo, hi, exp_fn)                           \
     }
 
-NNCORE_EXP_VARIANT(nncore_exp_f64_short, NNCORE_DISPATCH_SHORT, double, -708.0, nncore_exp_f64)
-NNCORE_EXP_VARIANT(nncore_exp_f32_short, NNCORE_DISPATCH_SHORT, float, -86.0f, nncore_exp_f32)
+NNCORE_EXP_VARIANT(nncore_exp_f64_short, NNCORE_DISPATCH_SHORT, double, -708.0, 710.0, nncore_exp_f64)
+NNCORE_EXP_VARIANT(nncore_exp_f32_short, NNCORE_DISPATCH_SHORT, float, -86.0f, 89.0f, nncore_exp_f32)
+NNCORE_EXP_VARIANT(nncore_exp_any_f64_short, NNCORE_DISPATCH_SHORT, double, -746.0, 710.0, nncore_exp_full_f64)
+NNCORE_EXP_VARIANT(nncore_exp_any_f64_wide, NNCORE_DISPATCH_WIDE, double, -746.0, 710.0, nncore_exp_full_f64)
+NNCORE_EXP_VARIANT(nncore_exp_any_f32_short, NNCORE_DISPATCH_SHORT, float, -104.0f, 89.0f, nncore_exp_full_f32)
+NNCORE_EXP_VARIANT(nncore_exp_any_f32_wide, NNCORE_DISPATCH_WIDE, float, -104.0f, 89.0f, nncore_exp_full_f32)
 
 /* name(z, out, n): the short set below NNCORE_WIDE_MIN elements, else the wide one. */
 #define NNCORE_BY_LENGTH(name, type)                                    \
@@ -222,6 +261,8 @@ NNCORE_BY_LENGTH(nncore_sigmoid_f64, double)
 NNCORE_BY_LENGTH(nncore_sigmoid_f32, float)
 NNCORE_BY_LENGTH(nncore_tanh_f64, double)
 NNCORE_BY_LENGTH(nncore_tanh_f32, float)
+NNCORE_BY_LENGTH(nncore_exp_any_f64, double)
+NNCORE_BY_LENGTH(nncore_exp_any_f32, float)
 
 /* Softmax rows are short (one value per class): the short set only. */
 static inline void nncore_exp_nonpositive_f64(const double *z, double *out, ptrdiff_t n)

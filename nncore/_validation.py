@@ -223,7 +223,7 @@ def check_targets(name, value, n_samples, n_outputs, loss, dtype):
 
     For ``cross_entropy``, a 1-D array of integer class indices becomes
     one-hot rows; for one output, a 1-D array is one column. Cross-entropy
-    targets must be >= 0, binary cross-entropy targets in [0, 1].
+    and Poisson targets must be >= 0, binary cross-entropy targets in [0, 1].
     """
     raw = np.asarray(value) if isinstance(value, (list, tuple, np.ndarray)) else value
     if loss == "cross_entropy" and np.ndim(raw) == 1:
@@ -249,6 +249,9 @@ def check_targets(name, value, n_samples, n_outputs, loss, dtype):
                          f"expected {n_outputs}, the model's output width")
     if loss in ("cross_entropy", "binary_cross_entropy") and targets.min() < 0:
         raise ValueError(f"{name}: has negative values, expected class probabilities >= 0 for {loss}")
+    if loss == "poisson" and targets.min() < 0:
+        raise ValueError(f"{name}: got a negative value ({targets.min()}), expected counts or "
+                         f"rates >= 0 for {loss}")
     if loss == "binary_cross_entropy" and targets.max() > 1:
         raise ValueError(f"{name}: has values above 1, expected probabilities in [0, 1] for {loss}")
     return targets

@@ -41,12 +41,14 @@ class MLP:
         Widths from the inputs to the outputs, e.g. ``(64, 32, 10)``.
     activation : {"relu", "identity", "logistic", "tanh", "leaky_relu"}, default "relu"
         The hidden layers' activation.
-    output_activation : {"identity", "logistic", "tanh", "relu", "leaky_relu", "softmax"}, optional
+    output_activation : {"identity", "logistic", "tanh", "relu", "leaky_relu", "softmax", "exp"}, optional
         Defaults to what ``loss`` implies: softmax for cross_entropy,
-        logistic for binary_cross_entropy, identity otherwise.
-    loss : {"squared_error", "sse", "binary_cross_entropy", "cross_entropy"}, optional
+        logistic for binary_cross_entropy, exp for poisson, identity
+        otherwise. exp is for the output layer only.
+    loss : {"squared_error", "sse", "binary_cross_entropy", "cross_entropy", "poisson"}, optional
         Defaults to what ``output_activation`` implies: cross_entropy for
-        softmax, binary_cross_entropy for logistic, squared_error otherwise.
+        softmax, binary_cross_entropy for logistic, poisson for exp,
+        squared_error otherwise.
 
         - ``sse``: sum over samples and outputs of (a - y)**2 (the tutorial's).
         - ``squared_error``: mean over samples of half the sum over outputs
@@ -56,10 +58,15 @@ class MLP:
         - ``cross_entropy``: mean over samples of -sum y log a; needs a
           softmax output. Targets are one-hot (or probability) rows, or
           class indices.
+        - ``poisson``: mean over samples of the sum over outputs of half
+          the Poisson deviance, y log(y / a) - y + a (scikit-learn's
+          ``loss="poisson"``); needs an exp output, a = exp(z), and
+          targets >= 0.
 
-        The cross-entropies are computed from the pre-activations and their
-        gradient is fused with the output activation (``a - y``), so
-        saturated outputs give finite losses and gradients. With sample
+        The cross-entropies and poisson are computed from the
+        pre-activations and their gradient is fused with the output
+        activation (``a - y``), so saturated outputs give finite losses and
+        gradients. With sample
         weights, the means are weighted means. The L2 penalty of ``fit``
         adds ``(l2 / 2) * sum(W**2)``, divided by the batch's weight sum
         for the mean losses (scikit-learn's ``alpha``).

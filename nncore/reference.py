@@ -25,10 +25,10 @@ Where this module departs from the printed text, and why:
    methods; the classes keep the text's own one-liners, and a test checks
    that the steps compose to them. The others go beyond the tutorial: the
    activations ``tanh_*``, ``relu_*``, ``leaky_relu_*`` (with a ``slope``
-   for negative inputs), ``softmax_*`` and ``activation_forward`` /
+   for negative inputs), ``softmax_*``, ``exp_*`` and ``activation_forward`` /
    ``activation_backward`` (which pick one by name); the losses
-   ``weighted_squared_error_backward``, ``logistic_cross_entropy_backward``
-   and ``softmax_cross_entropy_backward`` (optional per-sample weights and a
+   ``weighted_squared_error_backward``, ``logistic_cross_entropy_backward``,
+   ``softmax_cross_entropy_backward`` and ``poisson_backward`` (optional per-sample weights and a
    scale ``factor``); the optimizer steps ``momentum_update`` and
    ``adam_update``; and the L2 penalty ``l2_backward``. Each has the
    argument order of its kernel without the output arrays, and returns the
@@ -59,11 +59,14 @@ __all__ = [
     "leaky_relu_backward",
     "softmax_forward",
     "softmax_backward",
+    "exp_forward",
+    "exp_backward",
     "activation_forward",
     "activation_backward",
     "weighted_squared_error_backward",
     "logistic_cross_entropy_backward",
     "softmax_cross_entropy_backward",
+    "poisson_backward",
     "momentum_update",
     "adam_update",
     "l2_backward",
@@ -178,7 +181,18 @@ def softmax_backward(grad_output, output):
     return output * (grad_output - dot)
 
 
-ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu", "softmax")
+def exp_forward(total):
+    """exp(total), element-wise: 0 where it underflows, inf where it overflows."""
+    with np.errstate(over="ignore"):
+        return np.exp(total)
+
+
+def exp_backward(grad_output, output):
+    """Chain rule through exp, given its output a: g * a."""
+    return grad_output * output
+
+
+ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu", "softmax", "exp")
 
 
 def activation_forward(activation, total, slope):
@@ -195,6 +209,8 @@ def activation_forward(activation, total, slope):
         return leaky_relu_forward(total, slope)
     if activation == "softmax":
         return softmax_forward(total)
+    if activation == "exp":
+        return exp_forward(total)
     raise ValueError(f"activation: got {activation!r}, expected one of {ACTIVATIONS}")
 
 
@@ -212,6 +228,8 @@ def activation_backward(activation, grad_output, output, slope):
         return leaky_relu_backward(grad_output, output, slope)
     if activation == "softmax":
         return softmax_backward(grad_output, output)
+    if activation == "exp":
+        return exp_backward(grad_output, output)
     raise ValueError(f"activation: got {activation!r}, expected one of {ACTIVATIONS}")
 
 
@@ -263,6 +281,25 @@ def softmax_cross_entropy_backward(total, output, target, sample_weight, factor)
     top = z.max(axis=1, keepdims=True)
     log_sum_exp = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
     loss = np.sum(sample_weight * np.sum(target * (log_sum_exp - z), axis=1))
+    return gradient, float(loss)
+
+
+def poisson_backward(total, output, target, sample_weight, factor):
+    """Half the Poisson deviance through an exp output, output = exp(total).
+
+    Returns the gradient in total, factor * w * (output - target), and the
+    loss, the sum over samples of w * sum(target log(target / output) -
+    target + output), written as target log(target) - target total - target
+    + output (target log(target) = 0 at target = 0), which is the same
+    without dividing. Targets are >= 0.
+    """
+    if sample_weight is None:
+        sample_weight = np.ones(len(output), dtype=output.dtype)
+    gradient = (factor * sample_weight)[:, np.newaxis] * (output - target)
+    y = target.astype(np.float64)
+    y_log_y = y * np.log(np.where(y > 0, y, 1))
+    losses = y_log_y - y * total.astype(np.float64) - y + output.astype(np.float64)
+    loss = np.sum(sample_weight * np.sum(losses, axis=1))
     return gradient, float(loss)
 
 

@@ -128,7 +128,7 @@ def test_sgd_update_is_exact(learning_rate, dtype, rng):
 FLAT_SIZES = [1, 5, 31, 32, 300]  # 31 and 32 straddle tanh's short/wide dispatch
 ROW_SHAPES = [(1, 1), (1, 5), (6, 1), (4, 3), (33, 9)]  # (n_samples, n_out)
 SLOPES = [0.0, 0.01, 0.3]
-# tanh and the logistic function have their own vectorized exp: within
+# tanh, the logistic function and exp have their own vectorized exp: within
 # 3 ulp of the exact value (test_math_accuracy.py), so within 4 of NumPy's.
 OWN_EXP_ULP = 4
 # The kernels' exp for softmax stops at exp(-708) (float32: exp(-86)), near the
@@ -162,7 +162,7 @@ def softmax_backward_atol(grad, n_out, dtype):
     return n_out * eps(dtype) * np.abs(grad).max()
 
 
-FLAT_FORWARD = [("tanh_forward", ()), ("relu_forward", ())] + [
+FLAT_FORWARD = [("tanh_forward", ()), ("relu_forward", ()), ("exp_forward", ())] + [
     ("leaky_relu_forward", (slope,)) for slope in SLOPES]
 
 
@@ -173,7 +173,7 @@ def test_flat_forward(name, scalars, size, dtype, rng):
     out = np.full_like(total, np.nan)
     getattr(kernels, name)(total, out, *scalars)
     expected = getattr(reference, name)(total, *map(dtype.type, scalars))
-    if name == "tanh_forward":
+    if name in ("tanh_forward", "exp_forward"):
         np.testing.assert_allclose(out, expected, rtol=OWN_EXP_ULP * eps(dtype), atol=0)
     else:
         np.testing.assert_array_equal(out, expected)
@@ -182,7 +182,8 @@ def test_flat_forward(name, scalars, size, dtype, rng):
     np.testing.assert_array_equal(total, out)
 
 
-FLAT_BACKWARD = [("tanh_backward", "tanh_forward", ()), ("relu_backward", "relu_forward", ())] + [
+FLAT_BACKWARD = [("tanh_backward", "tanh_forward", ()), ("relu_backward", "relu_forward", ()),
+                 ("exp_backward", "exp_forward", ())] + [
     ("leaky_relu_backward", "leaky_relu_forward", (slope,)) for slope in SLOPES]
 
 
@@ -234,6 +235,7 @@ OWN_KERNELS = {
     "relu": ("relu_forward", "relu_backward"),
     "leaky_relu": ("leaky_relu_forward", "leaky_relu_backward"),
     "softmax": ("softmax_forward", "softmax_backward"),
+    "exp": ("exp_forward", "exp_backward"),
 }
 SLOPE = 0.01
 
@@ -264,7 +266,7 @@ def test_activation_forward(name, shape, dtype, rng):
     own_kernel(name, 0, total, own)
     np.testing.assert_array_equal(out, own)
     expected = reference.activation_forward(name, total, dtype.type(SLOPE))
-    if name in ("logistic", "tanh"):
+    if name in ("logistic", "tanh", "exp"):
         np.testing.assert_allclose(out, expected, rtol=OWN_EXP_ULP * eps(dtype), atol=0)
     elif name == "softmax":
         np.testing.assert_allclose(out, expected, rtol=softmax_rtol(shape[1], dtype), atol=0)
@@ -373,6 +375,35 @@ def test_softmax_cross_entropy_backward(shape, weighted, one_hot, dtype, rng):
     np.testing.assert_array_equal(aliased, delta)
 
 
+@pytest.mark.parametrize("shape", ROW_SHAPES)
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_poisson_backward(shape, weighted, dtype, rng):
+    factor = 0.25
+    total = logits(shape, dtype, rng)
+    total.flat[0] = -60  # exp near 1e-26: the loss must stay finite and exact
+    outputs = reference.exp_forward(total)
+    # Counts, with zeros (where y log y is 0), and rates.
+    targets = np.where(rng.random(shape) < 0.5, rng.poisson(2.0, shape), rng.random(shape) * 5).astype(dtype)
+    targets.flat[-1] = 0
+    weights = sample_weights(shape[0], weighted, dtype, rng)
+    delta = np.full_like(total, np.nan)
+    loss = kernels.poisson_backward(total, outputs, targets, weights, factor, delta)
+    expected_delta, expected_loss = reference.poisson_backward(
+        total, outputs, targets, weights, dtype.type(factor))
+    np.testing.assert_array_equal(delta, expected_delta)
+    # Both evaluate the loss in float64 from the same values; only log and
+    # the order differ, and each term of the sum is a difference of terms
+    # as large as y log y, y z and a: a bound from their sizes.
+    y, z, a = (v.astype(np.float64) for v in (targets, total, outputs))
+    unit = np.ones(shape[0]) if weights is None else weights.astype(np.float64)
+    scale = np.sum(unit * np.sum(np.abs(y * np.log(np.where(y > 0, y, 1))) + np.abs(y * z) + y + a, axis=1))
+    assert loss == pytest.approx(expected_loss, rel=1e-13, abs=1e-14 * scale)
+    # Z and D may be one array.
+    aliased = total.copy()
+    assert kernels.poisson_backward(aliased, outputs, targets, weights, factor, aliased) == loss
+    np.testing.assert_array_equal(aliased, delta)
+
+
 OPTIMIZER_SIZES = [1, 7, 100]
 
 
@@ -436,6 +467,8 @@ READ_ONLY_CALLS = {
     "leaky_relu_backward": lambda r, w: kernels.leaky_relu_backward(r(5), r(5), w(5), 0.01),
     "softmax_forward": lambda r, w: kernels.softmax_forward(r(3, 4), w(3, 4)),
     "softmax_backward": lambda r, w: kernels.softmax_backward(r(3, 4), r(3, 4), w(3, 4)),
+    "exp_forward": lambda r, w: kernels.exp_forward(r(5), w(5)),
+    "exp_backward": lambda r, w: kernels.exp_backward(r(5), r(5), w(5)),
     "activation_forward": lambda r, w: kernels.activation_forward("tanh", r(3, 4), w(3, 4), 0.01),
     "activation_backward": lambda r, w: kernels.activation_backward("tanh", r(3, 4), r(3, 4), w(3, 4), 0.01),
     "weighted_squared_error_backward":
@@ -444,6 +477,8 @@ READ_ONLY_CALLS = {
         lambda r, w: kernels.logistic_cross_entropy_backward(r(3, 4), r(3, 4), r(3, 4), r(3), 1.0, w(3, 4)),
     "softmax_cross_entropy_backward":
         lambda r, w: kernels.softmax_cross_entropy_backward(r(3, 4), r(3, 4), r(3, 4), r(3), 1.0, w(3, 4)),
+    "poisson_backward":
+        lambda r, w: kernels.poisson_backward(r(3, 4), r(3, 4), r(3, 4), r(3), 1.0, w(3, 4)),
     "momentum_update": lambda r, w: kernels.momentum_update(w(5), r(5), w(5), 0.1, 0.9, True),
     "adam_update": lambda r, w: kernels.adam_update(w(5), r(5), w(5), w(5), 0.01, 0.9, 0.999, 1e-8),
     "l2_backward": lambda r, w: kernels.l2_backward(r(5), w(5), 0.1),

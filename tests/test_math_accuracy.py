@@ -1,6 +1,6 @@
-"""The compiled sigmoid, tanh and softmax (_math.h): within a few ulp of the
-exact value over a dense sweep, and stable (no overflow, no NaN) for every
-finite input."""
+"""The compiled sigmoid, tanh, softmax and exp (_math.h): within a few ulp of
+the exact value over a dense sweep, and stable (no NaN; for exp, overflow to
+inf only where exp overflows) for every finite input."""
 import warnings
 
 import numpy as np
@@ -27,6 +27,12 @@ def compiled_tanh(x):
 def compiled_softmax(x):
     out = np.empty_like(x)
     kernels.softmax_forward(x, out)
+    return out
+
+
+def compiled_exp(x):
+    out = np.empty_like(x)
+    kernels.exp_forward(x, out)
     return out
 
 
@@ -225,3 +231,48 @@ def test_softmax_depends_only_on_differences(dtype):
     rng = np.random.default_rng(8)
     total = (rng.integers(-64, 65, (50, 7)) / 8).astype(dtype)
     np.testing.assert_array_equal(compiled_softmax(total + dtype(1e6)), compiled_softmax(total))
+
+
+# exp's range: where it overflows and where it rounds to 0 (subnormal down
+# to half the smallest one).
+EXP_LIMITS = {np.float64: (709.78, -745.13), np.float32: (88.72, -103.97)}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_exp_within_few_ulp_of_exact(dtype):
+    # Exact enough: long double for float64, float64 for float32. The
+    # spacing of subnormal numbers is fixed, so they are checked in it too.
+    top, bottom = EXP_LIMITS[dtype]
+    x = np.concatenate([np.linspace(bottom, top, 2_000_003), np.linspace(-2, 2, 1_000_001),
+                        tiny(-30, -1, 10_001)]).astype(dtype)
+    wider = np.longdouble if dtype == np.float64 else np.float64
+    errors = ulp_error(compiled_exp(x), np.exp(x.astype(wider)), dtype)
+    assert errors.max() <= MAX_ULP, (errors.max(), x[errors.argmax()])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_exp_overflows_and_underflows_where_exp_does(dtype):
+    big = np.finfo(dtype).max
+    top, bottom = EXP_LIMITS[dtype]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        above = compiled_exp(np.array([top + 0.01, 1000, 1e30, big, np.inf], dtype=dtype))
+        below = compiled_exp(np.array([bottom - 0.01, -1000, -1e30, -big, -np.inf], dtype=dtype))
+        np.testing.assert_array_equal(above, np.inf)
+        np.testing.assert_array_equal(below, 0)
+        assert np.isfinite(compiled_exp(np.array([top - 0.01], dtype=dtype))[0])
+        assert compiled_exp(np.array([bottom + 0.01], dtype=dtype))[0] > 0
+    assert compiled_exp(np.array([0.0], dtype=dtype))[0] == 1
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_exp_nan_passes_through_and_short_and_long_arrays_agree(dtype):
+    x = np.concatenate([np.linspace(-800, 800, 601), tiny(-30, -1, 50)]).astype(dtype)
+    whole = compiled_exp(x)
+    for n in [*range(1, 70), 255, 256, 257, 511, 512, 513]:
+        np.testing.assert_array_equal(compiled_exp(x[:n].copy()), whole[:n])
+    for n in (3, 300):  # short and wide dispatch
+        y = np.linspace(-2, 2, n).astype(dtype)
+        y[1] = np.nan
+        e = compiled_exp(y)
+        assert np.isnan(e[1]) and not np.isnan(np.delete(e, 1)).any()

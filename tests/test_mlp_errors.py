@@ -89,6 +89,10 @@ CONSTRUCTOR_CASES = {
                                           r"output_activation='logistic'"),
     "binary_cross_entropy with tanh": (dict(loss="binary_cross_entropy", output_activation="tanh"),
                                        ValueError, r"expected output_activation='logistic'"),
+    "poisson with identity": (dict(loss="poisson", output_activation="identity"), ValueError,
+                              r"loss: got 'poisson' with output_activation='identity', expected "
+                              r"output_activation='exp'"),
+    "exp hidden": (dict(activation="exp"), ValueError, r"activation: got 'exp', expected one of"),
     "softmax with one output": (dict(layer_sizes=(3, 1), output_activation="softmax"), ValueError,
                                 r"output_activation: got 'softmax' with 1 output, expected at least 2 "
                                 r"outputs"),
@@ -203,6 +207,13 @@ DATA_CASES = {
     "BCE negative target": (dict(y=with_value(np.ones((7, 2)) / 2, (4, 1), -0.1)), "binary",
                             ValueError, r"y: has negative values, expected class probabilities >= 0 "
                             r"for binary_cross_entropy"),
+    "poisson negative target": (dict(y=with_value(np.ones((7, 2)), (4, 1), -0.5)), "poisson",
+                                ValueError, r"y: got a negative value \(-0.5\), expected counts or "
+                                r"rates >= 0 for poisson"),
+    "poisson NaN target": (dict(y=with_value(np.ones((7, 2)), (2, 0), NAN)), "poisson", ValueError,
+                           r"y: contains NaN or infinity, expected finite values"),
+    "poisson inf target": (dict(y=with_value(np.ones((7, 2)), (2, 0), INF)), "poisson", ValueError,
+                           r"y: contains NaN or infinity, expected finite values"),
     "sample_weight too short": (dict(sample_weight=np.ones(6)), "regression", ValueError,
                                 r"sample_weight: got 6 weights, expected 7, one per sample"),
     "sample_weight 2-D": (dict(sample_weight=np.ones((7, 1))), "regression", ValueError,
@@ -226,8 +237,10 @@ HEAD_OPTIONS = {
     "regression": dict(layer_sizes=(3, 4, 2)),
     "cross_entropy": dict(layer_sizes=(3, 4, 3), loss="cross_entropy"),
     "binary": dict(layer_sizes=(3, 4, 2), loss="binary_cross_entropy"),
+    "poisson": dict(layer_sizes=(3, 4, 2), loss="poisson"),
 }
-GOOD_TARGETS = {"regression": Y, "cross_entropy": LABELS, "binary": (Y > 0).astype(float)}
+GOOD_TARGETS = {"regression": Y, "cross_entropy": LABELS, "binary": (Y > 0).astype(float),
+                "poisson": np.floor(np.abs(Y) * 2)}
 
 
 def make_model(head="regression", dtype=np.float64, **options):
@@ -731,7 +744,7 @@ def test_bad_optimizer_or_early_stopping_argument(case):
 
 # --- the caller's arrays ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("head", ["regression", "cross_entropy", "binary"])
+@pytest.mark.parametrize("head", ["regression", "cross_entropy", "binary", "poisson"])
 def test_no_call_modifies_the_callers_arrays(head, dtype):
     # Arrays already of the model's dtype and layout are used without a copy:
     # the ones most at risk.

@@ -230,6 +230,8 @@ HEADS = {
     "sse": dict(output_activation="identity", loss="sse"),
     "binary_cross_entropy": dict(loss="binary_cross_entropy"),
     "cross_entropy": dict(loss="cross_entropy"),
+    "poisson": dict(loss="poisson"),
+    "exp-squared_error": dict(output_activation="exp", loss="squared_error"),
 }
 
 
@@ -238,6 +240,8 @@ def head_targets(head, y):
         return (y > 0).astype(float)
     if head == "cross_entropy":
         return np.argmax(y, axis=1)
+    if head in ("poisson", "exp-squared_error"):  # counts, zeros among them
+        return np.floor(np.abs(y) * 2)
     return y
 
 

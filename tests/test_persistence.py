@@ -87,7 +87,10 @@ def test_round_trip_is_bit_exact(optimizer, bias, dtype, tmp_path):
     dict(layer_sizes=(4, 6, 5, 3), activation="leaky_relu", negative_slope=0.3, loss="sse"),
     dict(layer_sizes=(4, 2, 1), activation="logistic", loss="binary_cross_entropy", bias=False),
     dict(layer_sizes=(4, 3, 2), activation="relu", output_activation="tanh", dtype=np.float32),
-], ids=["softmax", "leaky_relu-sse", "logistic-bce-nobias", "relu-tanh-float32"])
+    dict(layer_sizes=(4, 3, 2), loss="poisson"),
+    dict(layer_sizes=(4, 3, 1), output_activation="exp", loss="squared_error", dtype=np.float32),
+], ids=["softmax", "leaky_relu-sse", "logistic-bce-nobias", "relu-tanh-float32", "exp-poisson",
+        "exp-squared_error-float32"])
 def test_every_configuration_round_trips(options, tmp_path):
     options = dict(options)
     model = nncore.MLP(options.pop("layer_sizes"), random_state=4, **options)

@@ -41,6 +41,8 @@ def activate(name, z):
         return torch.relu(z)
     if name == "leaky_relu":
         return functional.leaky_relu(z, SLOPE)
+    if name == "exp":
+        return torch.exp(z)
     assert name == "softmax"
     return torch.softmax(z, dim=1)
 
@@ -65,6 +67,11 @@ def torch_loss(model, params, x, y, sample_weight, l2):
         per_sample = 0.5 * ((a - targets) ** 2).sum(dim=1)
     elif model.loss_name == "binary_cross_entropy":
         per_sample = -(targets * torch.log(a) + (1 - targets) * torch.log(1 - a)).sum(dim=1)
+    elif model.loss_name == "poisson":
+        # y log(y / a) with the log split: autograd's derivative of xlogy in
+        # its second argument is NaN at y = 0 (0 * inf).
+        per_sample = (torch.special.xlogy(targets, targets) - targets * torch.log(a) - targets
+                      + a).sum(dim=1)
     else:
         per_sample = -(targets * torch.log(a)).sum(dim=1)
     penalty = l2 / 2 * sum((params[f"W{layer}"] ** 2).sum() for layer in range(n_layers))
@@ -105,6 +112,8 @@ def make_problem(hidden, head, bias, seed):
     x = rng.standard_normal((6, SIZES[0]))
     if loss == "cross_entropy":
         y = rng.dirichlet(np.ones(SIZES[-1]), size=6)
+    elif loss == "poisson":  # counts, zeros among them
+        y = rng.poisson(1.5, (6, SIZES[-1])).astype(float)
     else:
         y = rng.random((6, SIZES[-1]))
     weights = rng.uniform(0.5, 2.0, 6)
@@ -176,7 +185,8 @@ def train_both(make_nncore, make_torch, head=("identity", "squared_error"), befo
 
 
 @pytest.mark.parametrize("nesterov", [False, True], ids=["momentum", "nesterov"])
-@pytest.mark.parametrize("head", [("identity", "squared_error"), ("softmax", "cross_entropy")], ids="-".join)
+@pytest.mark.parametrize("head", [("identity", "squared_error"), ("softmax", "cross_entropy"),
+                                  ("exp", "poisson")], ids="-".join)
 def test_sgd_with_momentum_matches_torch(nesterov, head):
     # torch: b := mu b + g; p := p - lr b (Nesterov: p - lr (g + mu b)). With a
     # constant learning rate this is scikit-learn's v := mu v - lr g with
