@@ -245,3 +245,19 @@ def test_lbfgs_loss_is_the_loss_of_the_final_parameters():
     squares = sum((c ** 2).sum() for c in model.coefs_)
     expected = 0.5 * (residual ** 2).mean() + 0.5 * 0.01 * squares / X.shape[0]
     assert model.loss_ == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.parametrize("n_targets", [1, 2])
+def test_poisson_regression(solver, n_targets):
+    X, _ = regression()
+    rng = np.random.RandomState(0)
+    rates = np.exp(0.5 * X[:, :n_targets] + 0.2)
+    y = rng.poisson(rates).astype(float)
+    y = y.ravel() if n_targets == 1 else y
+    ours, theirs = fit_both("MLPRegressor", X, y, loss="poisson", hidden_layer_sizes=(6,),
+                            solver=solver, batch_size=10, learning_rate_init=0.01, max_iter=10,
+                            random_state=0)
+    assert ours.out_activation_ == "exp"
+    assert_same_model(ours, theirs)
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=RTOL)
