@@ -33,45 +33,48 @@ class BufferAttribute:
             f"place; assign new values of the same shape instead")
 
 
-class ParameterList:
+class ParameterList(list):
     """A fixed-length list of live parameter views (``MLP.coefs_``, ``intercepts_``).
 
     Reading gives the views the engine trains in place; assigning an item
-    checks its shape and values and copies it in.
+    checks its shape and values and copies it in. It is a ``list`` (so
+    ``coefs_ + intercepts_`` works, as scikit-learn's code expects), but one
+    whose length and order are fixed; a copy of it is a plain list.
     """
 
     def __init__(self, name, views):
+        super().__init__(views)
         self._name = name
-        self._views = list(views)
-
-    def __len__(self):
-        return len(self._views)
-
-    def __getitem__(self, index):
-        return self._views[index]
 
     def __setitem__(self, index, value):
         if not isinstance(index, int):
             raise TypeError(f"{self._name}: got index {index!r}, expected an int")
-        view = self._views[index]
+        view = list.__getitem__(self, index)
         view[...] = check_assignment(f"{self._name}[{index}]", value, view)
 
-    def __iter__(self):
-        return iter(self._views)
+    def _fixed(self, *args, **kwargs):
+        raise TypeError(f"{self._name}: has one array per layer, fixed when the network is made; "
+                        "assign arrays to its items instead")
+
+    append = extend = insert = pop = remove = clear = sort = reverse = _fixed
+    __delitem__ = __iadd__ = __imul__ = _fixed
+
+    def __reduce__(self):
+        return list, (list(self),)
 
     def __repr__(self):
-        return f"{self._name}{self._views!r}"
+        return f"{self._name}{list(self)!r}"
 
     def assign(self, values):
         """Replace every item, all checked before any is copied in."""
-        expected = f"expected a sequence of {len(self._views)} arrays"
+        expected = f"expected a sequence of {len(self)} arrays"
         if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
             kind = ValueError if isinstance(values, (str, bytes)) else TypeError
             raise kind(f"{self._name}: got {values!r}, {expected}")
         values = list(values)
-        if len(values) != len(self._views):
+        if len(values) != len(self):
             raise ValueError(f"{self._name}: got {values!r}, {expected}")
         checked = [check_assignment(f"{self._name}[{i}]", value, view)
-                   for i, (value, view) in enumerate(zip(values, self._views))]
-        for view, value in zip(self._views, checked):
+                   for i, (value, view) in enumerate(zip(values, self))]
+        for view, value in zip(self, checked):
             view[...] = value

@@ -187,11 +187,8 @@ class _BaseMLP(BaseEstimator):
         if y.ndim == 1:
             y = y.reshape((-1, 1))
         layer_units = [X.shape[1]] + hidden_layer_sizes + [y.shape[1]]
-        if not first_pass and list(self._model.layer_sizes) != layer_units:
-            raise ValueError(
-                f"hidden_layer_sizes: got layers {layer_units}, expected the fitted network's "
-                f"{list(self._model.layer_sizes)}: warm_start and partial_fit continue it "
-                "(set warm_start=False to fit afresh)")
+        if not first_pass:
+            self._check_same_network(layer_units)
         self.n_outputs_ = y.shape[1]
         random_state = check_random_state(self.random_state)
         if first_pass:
@@ -203,6 +200,18 @@ class _BaseMLP(BaseEstimator):
         else:
             self._fit_stochastic(X, y, sample_weight, random_state, incremental)
         return self
+
+    def _check_same_network(self, layer_units):
+        """warm_start and partial_fit continue the fitted network: its widths stay."""
+        fitted = list(self._model.layer_sizes)
+        if layer_units[-1] != fitted[-1]:
+            raise ValueError(f"y: got {layer_units[-1]} outputs, expected {fitted[-1]} as in the "
+                             "fitted network, which warm_start and partial_fit continue "
+                             "(set warm_start=False to fit afresh)")
+        if layer_units != fitted:
+            raise ValueError(f"hidden_layer_sizes: got {layer_units[1:-1]}, expected the fitted "
+                             f"network's {fitted[1:-1]}: warm_start and partial_fit continue it "
+                             "(set warm_start=False to fit afresh)")
 
     def _initialize(self, y, layer_units, dtype, random_state):
         self.n_iter_ = 0
@@ -456,8 +465,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """One epoch over (X, y) from the current state.
 
-        ``classes`` (all the labels ``y`` may take) is required on the first
-        call, unless y is a multilabel indicator matrix.
+        ``classes`` (all the labels ``y`` may take, or for a multilabel
+        indicator ``y`` its column indices) is required on the first call.
         """
         self._validate_params()
         if _check_partial_fit_first_call(self, classes):
