@@ -10,6 +10,7 @@ Workloads:
 - W3: per-sample SGD on a 10-32-32-1 tanh regression network, 10,000 samples.
 - W4: scikit-learn's digits, 64-32-10 ReLU/softmax, Adam, batches of 32.
 - W6: one prediction of the W3 network, called from Python.
+- W9: two W4 networks trained at once in two threads, against one after the other.
 - W4-fit, W8: whole ``fit`` calls of ``nncore.MLPClassifier`` and
   scikit-learn's, with the same parameters (W4's network; scikit-learn's
   defaults), which must end with the same ``coefs_``.
@@ -35,6 +36,7 @@ import statistics
 import sys
 import time
 from collections import namedtuple
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
@@ -60,10 +62,11 @@ TUTORIAL = {
     "W5": (2048, 784, 256, 10, np.float64),
     "W5-f32": (2048, 784, 256, 10, np.float32),
 }
-MLP_WORKLOADS = ("W3", "W4", "W6", "W4-fit", "W8")
-WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W5-f32", "W6", "W4-fit", "W8")
+MLP_WORKLOADS = ("W3", "W4", "W6", "W9", "W4-fit", "W8")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W5-f32", "W6", "W9", "W4-fit", "W8")
 # --smoke: fewer samples, so the slow systems finish quickly.
-SMOKE_SAMPLES = {"W2": 64, "W3": 200, "W4": 160, "W5": 128, "W5-f32": 128, "W4-fit": 160, "W8": 160}
+SMOKE_SAMPLES = {"W2": 64, "W3": 200, "W4": 160, "W5": 128, "W5-f32": 128, "W9": 160, "W4-fit": 160,
+                 "W8": 160}
 
 XOR_LOOP = "XOR-1500"
 XOR_STEPS = 1500
@@ -113,6 +116,7 @@ TARGETS = [
     Target("W3", "nncore", "FANN", 1),
     Target("W4", "nncore", "scikit-learn", 10),
     Target("W4", "nncore", "PyTorch eager", 10),
+    Target("W9", "nncore 2 threads", "nncore", 1.7),
     Target("W4-fit", "nncore", "scikit-learn", 10),
     Target("W8", "nncore", "scikit-learn", 3),
     Target("W5", "nncore train()", "reference", 1.0),
@@ -125,7 +129,7 @@ TARGETS = [
 
 TUTORIAL_COLUMNS = ["reference", "nncore per call", "nncore train()", "PyTorch eager", "FANN",
                     "nncore train() 2 threads", "reference f32"]
-MLP_COLUMNS = ["nncore", "scikit-learn", "PyTorch eager", "FANN", "NumPy"]
+MLP_COLUMNS = ["nncore", "nncore 2 threads", "scikit-learn", "PyTorch eager", "FANN", "NumPy"]
 PEERS = {"scikit-learn": sklearn_peer.sklearn_available, "PyTorch eager": torch_peer.torch_available,
          "FANN": fann_available}
 
@@ -476,6 +480,40 @@ def w4_workload(smoke):
     return workload
 
 
+# -- W9: two networks in two threads --------------------------------------------------------
+
+def w9_workload(smoke):
+    available, reason = peer("scikit-learn")  # for the digits
+    if not available:
+        return reason
+    x, y = sklearn_peer.digits()
+    if smoke:
+        x, y = x[:SMOKE_SAMPLES["W9"]], y[:SMOKE_SAMPLES["W9"]]
+    workload = Workload("W9", f"W9: two W4 networks ({x.shape[0]:,} samples, Adam, batch {W4_BATCH}), "
+                              "one epoch each", "pair")
+    models = [nncore.MLP(W4_SIZES, activation="relu", output_activation="softmax", random_state=seed)
+              for seed in (0, 1)]
+    pool = ThreadPoolExecutor(max_workers=2)
+    workload.on_close(pool.shutdown)
+
+    def epoch(model):
+        model.fit(x, y, epochs=1, batch_size=W4_BATCH, optimizer="adam", shuffle=False, warm_start=True)
+
+    def one_after_the_other():
+        for model in models:
+            epoch(model)
+
+    def in_two_threads():
+        for done in [pool.submit(epoch, model) for model in models]:
+            done.result()
+
+    def state():
+        return copies([*models[0].coefs_, *models[1].coefs_])
+    workload.add("nncore", System(timed_runs(one_after_the_other), state))
+    workload.add("nncore 2 threads", System(timed_runs(in_two_threads), state))
+    return workload
+
+
 # -- W4-fit, W8: the estimators' whole fit ---------------------------------------------------
 
 def estimator_workload(name, smoke):
@@ -658,6 +696,8 @@ def build(name, threads, smoke):
         return w3_workload(smoke)
     if name == "W4":
         return w4_workload(smoke)
+    if name == "W9":
+        return w9_workload(smoke)
     if name in ESTIMATOR_WORKLOADS:
         return estimator_workload(name, smoke)
     return w6_workload()
@@ -792,7 +832,7 @@ def markdown(results, meta, env, smoke, with_checks=True):
     if mlp:
         lines += [
             "**MLP workloads** (`nncore.MLP`, float64, biases). Median time per sample (W3), per epoch (W4), "
-            "per call (W6) or per whole fit (W4-fit, W8), and in brackets that time over nncore's: how many times faster nncore is.",
+            "per call (W6), per pair of epochs (W9, one epoch of each network) or per whole fit (W4-fit, W8), and in brackets that time over nncore's: how many times faster nncore is.",
             "",
             f"- *W3*: synthetic regression samples, squared error, plain SGD, learning rate "
             f"2⁻⁷, one sample per step in order. *nncore*: `MLP.fit(epochs=1, batch_size=1, shuffle=False, "
@@ -807,6 +847,9 @@ def markdown(results, meta, env, smoke, with_checks=True):
             "\"adam\", batch_size=32, alpha=0, shuffle=False).partial_fit`; *PyTorch eager*: `nn.Linear`/"
             "`nn.ReLU`, `nn.CrossEntropyLoss`, `torch.optim.Adam`, a Python loop over the batches. They "
             "train on from epoch to epoch.",
+            "- *W9*: two networks of W4's shape train one epoch each (`MLP.fit(epochs=1, ...)`), one after "
+            "the other (*nncore*) or at once in two Python threads (*nncore 2 threads*; `fit` releases the "
+            "GIL for its compiled epochs); BLAS on one thread in both.",
             "- *W4-fit*, *W8*: the whole `fit` of `nncore.MLPClassifier` and of scikit-learn's, the same "
             "parameters (`random_state=0`, shuffling, `alpha=1e-4`, the stopping rule) on the same digits; "
             "each must end with scikit-learn's `coefs_`. W4-fit: `hidden_layer_sizes=(32,), solver=\"adam\", "
