@@ -428,3 +428,24 @@ def test_fits_in_two_threads_match_sequential_fits(solver):
     for a, b, (X, _) in zip(threaded, sequential, data):
         assert_same_bits(a, b)
         assert_same_outputs(a, b, X)
+
+
+@pytest.mark.parametrize("labels, fit_on", [
+    (np.array([3, 1, 3, 3]), None),                      # binary ints
+    (np.array(["b", "a", "b"]), None),                   # binary strings
+    (np.array([7, 7, 7]), None),                         # one class
+    (np.array([2, 0, 1, 2, 5]), None),                   # multiclass
+    (np.array(["x", "z", "y"]), None),
+    (np.array([1, 1, 0]), np.array([0, 1, 2])),          # fewer labels than classes
+    (np.array([0.0, 1.0, 1.0]), None),                   # integral floats
+    (np.array([[1, 0], [0, 1], [1, 1]]), None),          # multilabel
+])
+def test_targets_are_scikit_learns_label_binarization(labels, fit_on):
+    from sklearn.preprocessing import LabelBinarizer
+
+    from nncore.sklearn import _binarize
+    binarizer = LabelBinarizer().fit(labels if fit_on is None else fit_on)
+    expected = binarizer.transform(labels).astype(bool)
+    got = _binarize(binarizer, labels)
+    assert got.dtype == bool
+    np.testing.assert_array_equal(got, expected)
