@@ -28,9 +28,10 @@ def main(argv: "list[str] | None" = None) -> None:
     search = GridSearchCV(nncore.MLPClassifier(max_iter=5 if args.smoke else 100,
                                                early_stopping=not args.smoke, random_state=0),
                           grid, cv=3)
-    cluster = None if args.scheduler else LocalCluster(n_workers=2, threads_per_worker=1,
-                                                       dashboard_address=None)
-    with Client(args.scheduler or cluster) as client:
+    # distributed's constructors carry no annotations (hence the ignores).
+    cluster = None if args.scheduler else LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=2, threads_per_worker=1, dashboard_address=None)
+    with Client(args.scheduler or cluster) as client:  # type: ignore[no-untyped-call]
         print("workers:", len(client.scheduler_info()["workers"]))
         with joblib.parallel_config(backend="dask"):
             search.fit(X / 16, y)

@@ -7,6 +7,8 @@ losses, optimizers and batch sizes, with ``save``/``load``.
 ``MLPClassifier`` and ``MLPRegressor`` are scikit-learn's estimators on the
 same engine (they need scikit-learn, imported only when they are used).
 """
+from typing import TYPE_CHECKING
+
 from nncore._serialize import load
 from nncore.model import MLP, Gradients
 from nncore.network import NeuralNetwork
@@ -21,6 +23,8 @@ __all__ = [
 ]
 
 _ESTIMATORS = ("MLPClassifier", "MLPRegressor")
+if TYPE_CHECKING:  # imported on first use at run time (see __getattr__)
+    from nncore.sklearn import MLPClassifier, MLPRegressor
 
 
 def __getattr__(name):

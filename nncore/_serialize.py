@@ -14,10 +14,17 @@ Loading checks every member (names, dtypes, shapes, finite values, a known
 configuration), so a damaged or hostile file gives a ValueError naming the
 file, never a crash or a silently wrong model.
 """
+from __future__ import annotations
+
 import json
+import os
 import zipfile
+from typing import TYPE_CHECKING, Union
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from nncore.model import MLP
 
 FORMAT_NAME = "nncore.MLP"
 FORMAT_VERSION = 1
@@ -27,7 +34,7 @@ _HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0,
                    (2, 0): np.lib.format.read_array_header_2_0}
 
 
-def save(model, path):
+def save(model: MLP, path: Union[str, os.PathLike[str]]) -> None:
     state = model._engine.get_state()  # copies, taken while no other thread trains
     training = {
         "optimizer": model.optimizer_.get_config() if model.optimizer_ is not None else None,
@@ -48,7 +55,7 @@ def save(model, path):
         )
 
 
-def load(path):
+def load(path: Union[str, os.PathLike[str]]) -> MLP:
     """The model saved at ``path`` by ``MLP.save``: same parameters, bit for
     bit, and the same optimizer state, so training resumes exactly.
 

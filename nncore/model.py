@@ -1,20 +1,44 @@
 """``MLP``: dense networks of any depth, trained and run on the compiled engine."""
+from __future__ import annotations
+
 import copy
+import os
 import threading
 from collections import namedtuple
+from typing import Any, Callable, Optional, Sequence, Union
 
 import numpy as np
 
 from nncore import _serialize
 from nncore._buffers import ParameterList
-from nncore._config import DEFAULT_LOSS, FUSED_OUTPUT, HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS
+from nncore._config import (
+    DEFAULT_LOSS,
+    FUSED_OUTPUT,
+    HIDDEN_ACTIVATIONS,
+    LOSSES,
+    OUTPUT_ACTIVATIONS,
+)
 from nncore._engine import CONCURRENT_USE, OPTIMIZER_CODES, engine_class
 from nncore._kernels import ACTIVATION_CODES, LOSS_CODES
 from nncore._progress import ProgressBar
+from nncore._typing import ArrayLike, DTypeLike, FloatArray, RandomStateLike
 from nncore._validation import (
-    check_batch_size, check_below_one_in, check_bool, check_choice, check_dtype, check_inputs,
-    check_layer_sizes, check_learning_rate, check_nonnegative_scalar, check_out, check_positive_int,
-    check_positive_scalar, check_random_state, check_sample_weight, check_same_samples, check_targets,
+    check_batch_size,
+    check_below_one_in,
+    check_bool,
+    check_choice,
+    check_dtype,
+    check_inputs,
+    check_layer_sizes,
+    check_learning_rate,
+    check_nonnegative_scalar,
+    check_out,
+    check_positive_int,
+    check_positive_scalar,
+    check_random_state,
+    check_same_samples,
+    check_sample_weight,
+    check_targets,
 )
 from nncore.optimizers import OPTIMIZER_CLASSES, SGD, Adam
 from nncore.training import EarlyStopping, EarlyStoppingState, History
@@ -108,8 +132,10 @@ class MLP:
     ``numpy.random.RandomState``, the draws are scikit-learn's.
     """
 
-    def __init__(self, layer_sizes, *, activation="relu", output_activation=None, loss=None,
-                 bias=True, dtype=np.float64, random_state=None, negative_slope=0.01):
+    def __init__(self, layer_sizes: Sequence[int], *, activation: str = "relu",
+                 output_activation: Optional[str] = None, loss: Optional[str] = None,
+                 bias: bool = True, dtype: DTypeLike = np.float64,
+                 random_state: RandomStateLike = None, negative_slope: float = 0.01) -> None:
         self.layer_sizes = check_layer_sizes(layer_sizes)
         self.activation = check_choice("activation", activation, HIDDEN_ACTIVATIONS)
         self.output_activation, self.loss_name = _resolve_head(
@@ -122,8 +148,8 @@ class MLP:
         self._build_engine()
         self._in_use = threading.RLock()  # re-entrant: callbacks may use the model
         self._initialize()
-        self.history_ = None
-        self.optimizer_ = None
+        self.history_: Optional[History] = None
+        self.optimizer_: Optional[Union[SGD, Adam]] = None
 
     # -- structure -------------------------------------------------------------
 
@@ -154,34 +180,34 @@ class MLP:
         self.optimizer_ = None
 
     @property
-    def coefs_(self):
+    def coefs_(self) -> ParameterList:
         return self._coefs
 
     @coefs_.setter
-    def coefs_(self, values):
+    def coefs_(self, values: Sequence[ArrayLike]) -> None:
         self._coefs.assign(values)
 
     @property
-    def intercepts_(self):
+    def intercepts_(self) -> ParameterList:
         return self._intercepts
 
     @intercepts_.setter
-    def intercepts_(self, values):
+    def intercepts_(self, values: Sequence[ArrayLike]) -> None:
         self._intercepts.assign(values)
 
     @property
-    def params_(self):
+    def params_(self) -> FloatArray:
         return self._engine.params
 
     @property
-    def n_inputs(self):
+    def n_inputs(self) -> int:
         return self.layer_sizes[0]
 
     @property
-    def n_outputs(self):
+    def n_outputs(self) -> int:
         return self.layer_sizes[-1]
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """The constructor's arguments (but random_state), as saved by ``save``."""
         return {
             "layer_sizes": list(self.layer_sizes),
@@ -227,10 +253,14 @@ class MLP:
 
     # -- training ----------------------------------------------------------------
 
-    def fit(self, X, y, *, epochs, batch_size=None, optimizer="sgd", learning_rate=None,
-            shuffle=True, random_state=None, sample_weight=None, l2=0.0,
-            validation_data=None, early_stopping=None, callback=None, progress=False,
-            warm_start=False):
+    def fit(self, X: ArrayLike, y: ArrayLike, *, epochs: int, batch_size: Optional[int] = None,
+            optimizer: Union[str, SGD, Adam] = "sgd", learning_rate: Optional[float] = None,
+            shuffle: bool = True, random_state: RandomStateLike = None,
+            sample_weight: Optional[ArrayLike] = None, l2: float = 0.0,
+            validation_data: Optional[tuple[ArrayLike, ...]] = None,
+            early_stopping: Union[None, bool, EarlyStopping] = None,
+            callback: Optional[Callable[[int, dict[str, float]], Optional[bool]]] = None,
+            progress: bool = False, warm_start: bool = False) -> History:
         """Train on (X, y) for ``epochs`` passes over the data.
 
         Every epoch runs in compiled code without the GIL: shuffling by a
@@ -298,8 +328,11 @@ class MLP:
                            validation_data=validation_data, early_stopping=early_stopping,
                            callback=callback, progress=progress, reinitialize=not warm_start)
 
-    def partial_fit(self, X, y, *, batch_size=None, optimizer=None, learning_rate=None,
-                    shuffle=True, random_state=None, sample_weight=None, l2=0.0):
+    def partial_fit(self, X: ArrayLike, y: ArrayLike, *, batch_size: Optional[int] = None,
+                    optimizer: Union[None, str, SGD, Adam] = None,
+                    learning_rate: Optional[float] = None, shuffle: bool = True,
+                    random_state: RandomStateLike = None,
+                    sample_weight: Optional[ArrayLike] = None, l2: float = 0.0) -> History:
         """One epoch from the current parameters and optimizer state.
 
         ``optimizer`` defaults to the last one used (SGD if none). Other
@@ -400,7 +433,7 @@ class MLP:
 
     # -- inference and inspection --------------------------------------------------
 
-    def predict(self, X, out=None):
+    def predict(self, X: ArrayLike, out: Optional[FloatArray] = None) -> FloatArray:
         """The output layer's values for X: probabilities for softmax and
         logistic outputs.
 
@@ -432,13 +465,15 @@ class MLP:
 
     predict_proba = predict
 
-    def loss(self, X, y, *, sample_weight=None, l2=0.0):
+    def loss(self, X: ArrayLike, y: ArrayLike, *, sample_weight: Optional[ArrayLike] = None,
+             l2: float = 0.0) -> float:
         """The loss on (X, y), as ``fit`` minimises it (with this L2 penalty)."""
         inputs, targets, weights = self._check_data(X, y, sample_weight)
         l2 = check_nonnegative_scalar("l2", l2, self.dtype)
         return self._exclusive(self._loss, inputs, targets, weights, l2=l2)
 
-    def gradients(self, X, y, *, sample_weight=None, l2=0.0):
+    def gradients(self, X: ArrayLike, y: ArrayLike, *, sample_weight: Optional[ArrayLike] = None,
+                  l2: float = 0.0) -> Gradients:
         """The gradient of ``loss(X, y, sample_weight=..., l2=...)`` in every
         parameter, with X as one batch; nothing is updated.
 
@@ -468,7 +503,7 @@ class MLP:
                 intercepts.append(grads[bias_at])
         return Gradients(loss, coefs, intercepts)
 
-    def score(self, X, y, *, sample_weight=None):
+    def score(self, X: ArrayLike, y: ArrayLike, *, sample_weight: Optional[ArrayLike] = None) -> float:
         """Accuracy for softmax and logistic outputs (every output of a sample
         right), R^2 averaged over outputs otherwise."""
         return self._score(*self._check_data(X, y, sample_weight))
@@ -513,7 +548,7 @@ class MLP:
 
     # -- persistence ---------------------------------------------------------------
 
-    def save(self, path):
+    def save(self, path: Union[str, os.PathLike[str]]) -> None:
         """Write the model to ``path`` in nncore's ``.npz`` format (see ``nncore.load``)."""
         _serialize.save(self, path)
 

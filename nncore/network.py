@@ -1,13 +1,21 @@
 """The tutorial's trainable network, ``NeuralNetwork(x, y)``, on the compiled core."""
+from __future__ import annotations
+
 import copy
+from typing import Any, Optional
 
 import numpy as np
 
 from nncore._buffers import BufferAttribute
 from nncore._engine import engine_class
 from nncore._kernels import ACTIVATION_CODES, LOSS_CODES
+from nncore._typing import ArrayLike, DTypeLike, FloatArray
 from nncore._validation import (
-    as_float_array, check_bool, check_dtype, check_learning_rate, check_positive_int,
+    as_float_array,
+    check_bool,
+    check_dtype,
+    check_learning_rate,
+    check_positive_int,
     check_same_samples,
 )
 
@@ -50,30 +58,31 @@ class NeuralNetwork:
     weights1 = BufferAttribute("_weights1")
     weights2 = BufferAttribute("_weights2")
 
-    def __init__(self, x, y, hidden=4, learning_rate=1.0, dtype=np.float64):
+    def __init__(self, x: ArrayLike, y: ArrayLike, hidden: int = 4, learning_rate: float = 1.0,
+                 dtype: DTypeLike = np.float64) -> None:
         dtype = check_dtype(dtype)
-        x = as_float_array("x", x, dtype, ndim=2)
-        y = as_float_array("y", y, dtype, ndim=2)
-        check_same_samples("x", x, "y", y)
+        inputs = as_float_array("x", x, dtype, ndim=2)
+        targets = as_float_array("y", y, dtype, ndim=2)
+        check_same_samples("x", inputs, "y", targets)
         hidden = check_positive_int("hidden", hidden)
         learning_rate = check_learning_rate(learning_rate, dtype)
-        n_samples, n_features = x.shape
+        n_samples, n_features = inputs.shape
         # The engine's configuration for the tutorial: two logistic layers, no
         # biases, the sum of squared errors, plain SGD; the full batch.
         logistic = ACTIVATION_CODES["logistic"]
         engine = engine_class(dtype)(
-            (n_features, hidden, y.shape[1]), (False, False), (logistic, logistic),
+            (n_features, hidden, targets.shape[1]), (False, False), (logistic, logistic),
             LOSS_CODES["sse"], 0.0, n_samples)
         engine.learning_rate = learning_rate
         engine.weights(0)[...] = np.random.rand(n_features, hidden)
-        engine.weights(1)[...] = np.random.rand(hidden, y.shape[1])
+        engine.weights(1)[...] = np.random.rand(hidden, targets.shape[1])
         # Everything that can fail (a MemoryError, Ctrl-C in the draws) has
         # run: only now does the object change, so it is never half-built.
         self._engine = engine
         self._n_samples = n_samples
         self._forward_done = False
         self._epochs_done = 0
-        self._attach(x, y)
+        self._attach(inputs, targets)
 
     def _attach(self, x, y):
         """Bind (x, y) to the engine and take the views of its buffers."""
@@ -109,12 +118,12 @@ class NeuralNetwork:
         # A shallow copy would share the engine, and train the original too.
         return copy.deepcopy(self)
 
-    def feedforward(self):
+    def feedforward(self) -> None:
         """Compute ``layer1`` and ``output`` from ``input``."""
         self._engine.forward_bound()
         self._forward_done = True
 
-    def backprop(self):
+    def backprop(self) -> None:
         """One gradient-descent step on ``weights1`` and ``weights2``, using the
         ``layer1`` and ``output`` of the last ``feedforward()``.
 
@@ -129,7 +138,7 @@ class NeuralNetwork:
             raise RuntimeError("backprop(): call feedforward() first; it computes the outputs backprop() uses")
         self._engine.step_bound()
 
-    def train(self, epochs, record_loss=False):
+    def train(self, epochs: int, record_loss: bool = False) -> Optional[FloatArray]:
         """Run ``epochs`` x (``feedforward()`` + ``backprop()``) in compiled code.
 
         The result is bit for bit that of the Python loop. The GIL is released,
@@ -179,25 +188,25 @@ class NeuralNetwork:
             self._forward_done = self._forward_done or ran_forward
 
     @property
-    def epochs_done(self):
+    def epochs_done(self) -> int:
         """Steps completed by the last ``train()`` call."""
         return self._epochs_done
 
     @property
-    def loss(self):
+    def loss(self) -> float:
         """Sum of squared errors at the last ``backprop()`` or ``train()`` step."""
         return self._engine.loss
 
     @property
-    def learning_rate(self):
+    def learning_rate(self) -> float:
         return self._engine.learning_rate
 
     @learning_rate.setter
-    def learning_rate(self, value):
+    def learning_rate(self, value: float) -> None:
         self._engine.learning_rate = check_learning_rate(value, self.dtype)
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype[Any]:
         return self._weights1.dtype
 
     @property

@@ -1,4 +1,6 @@
 """The tutorial's single neuron and its 2-2-1 network, on the compiled kernels."""
+from __future__ import annotations
+
 import copy
 
 import numpy as np
@@ -6,6 +8,7 @@ import numpy as np
 from nncore import _kernel_views as kernels
 from nncore import reference
 from nncore._buffers import BufferAttribute
+from nncore._typing import ArrayLike, DTypeLike
 from nncore._validation import as_float_array, check_dtype, check_length, check_scalar
 
 
@@ -22,7 +25,7 @@ class Neuron:
 
     weights = BufferAttribute("_weights_row")
 
-    def __init__(self, weights, bias, dtype=np.float64):
+    def __init__(self, weights: ArrayLike, bias: float, dtype: DTypeLike = np.float64) -> None:
         dtype = check_dtype(dtype)
         # Stored as a (n_inputs, 1) column: one dense layer of width 1.
         self._weights = as_float_array("weights", weights, dtype, ndim=1).reshape(-1, 1)
@@ -43,15 +46,15 @@ class Neuron:
         return copy.deepcopy(self)
 
     @property
-    def bias(self):
+    def bias(self) -> float:
         """The bias, a float."""
         return self._bias[0]
 
     @bias.setter
-    def bias(self, value):
+    def bias(self, value: float) -> None:
         self._bias[0] = check_scalar("bias", value, self._bias.dtype)
 
-    def feedforward(self, inputs):
+    def feedforward(self, inputs: ArrayLike) -> float:
         """Output for one sample.
 
         Parameters
@@ -77,10 +80,11 @@ class OurNeuralNetwork(reference.OurNeuralNetwork):
     is the reference's own method, run on these neurons.
     """
 
-    def __init__(self):
-        self.h1 = Neuron(np.array([0, 1]), 0)
-        self.h2 = Neuron(np.array([0, 1]), 0)
-        self.o1 = Neuron(np.array([0, 1]), 0)
+    def __init__(self) -> None:
+        # Compiled neurons in place of the reference's (the same interface).
+        self.h1 = Neuron(np.array([0, 1]), 0)  # type: ignore[assignment]
+        self.h2 = Neuron(np.array([0, 1]), 0)  # type: ignore[assignment]
+        self.o1 = Neuron(np.array([0, 1]), 0)  # type: ignore[assignment]
 
     def __copy__(self):
         # The neurons hold buffers; a copy gets its own.

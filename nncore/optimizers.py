@@ -12,7 +12,15 @@ The updates are scikit-learn's, so its MLP estimators can be reproduced:
   ``lr_t = learning_rate * sqrt(1 - b2**t) / (1 - b1**t)``, the paper's
   efficient form.
 """
-from nncore._validation import check_fraction, check_learning_rate, check_positive_scalar
+from __future__ import annotations
+
+from typing import Any, Union
+
+from nncore._validation import (
+    check_fraction,
+    check_learning_rate,
+    check_positive_scalar,
+)
 
 
 class SGD:
@@ -28,14 +36,14 @@ class SGD:
 
     name = "sgd"
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False):
+    def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False) -> None:
         self.learning_rate = check_learning_rate(learning_rate)
         self.momentum = check_fraction("momentum", momentum, closed_right=False)
         if not isinstance(nesterov, bool):
             raise TypeError(f"nesterov: got {nesterov!r}, expected True or False")
         self.nesterov = nesterov
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """The hyperparameters as a dict (for saving and comparing)."""
         return {"name": self.name, "learning_rate": self.learning_rate,
                 "momentum": self.momentum, "nesterov": self.nesterov}
@@ -61,13 +69,14 @@ class Adam:
 
     name = "adam"
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-8) -> None:
         self.learning_rate = check_learning_rate(learning_rate)
         self.beta_1 = check_fraction("beta_1", beta_1, closed_right=False)
         self.beta_2 = check_fraction("beta_2", beta_2, closed_right=False)
         self.epsilon = check_positive_scalar("epsilon", epsilon)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """The hyperparameters as a dict (for saving and comparing)."""
         return {"name": self.name, "learning_rate": self.learning_rate,
                 "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
@@ -83,7 +92,7 @@ class Adam:
 OPTIMIZER_CLASSES = {"sgd": SGD, "adam": Adam}
 
 
-def optimizer_from_config(config):
+def optimizer_from_config(config: dict[str, Any]) -> Union[SGD, Adam]:
     """An optimizer from ``get_config()``'s dict (validated as the constructor does)."""
     options = dict(config)
     name = options.pop("name", None)

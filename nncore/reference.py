@@ -38,6 +38,8 @@ Where this module departs from the printed text, and why:
    used as given: the kernels round them to the arrays' dtype first, so
    pass them in that dtype to get the kernels' bits.
 """
+from typing import Any
+
 import numpy as np
 
 __all__ = [
@@ -337,11 +339,11 @@ def l2_backward(weights, gradient, factor):
 
 
 class Neuron:
-    def __init__(self, weights, bias):
+    def __init__(self, weights: Any, bias: Any) -> None:
         self.weights = weights
         self.bias = bias
 
-    def feedforward(self, inputs):
+    def feedforward(self, inputs: Any) -> Any:
         total = np.dot(self.weights, inputs) + self.bias
         return sigmoid(total)
 
@@ -357,14 +359,14 @@ class OurNeuralNetwork:
     b = 0
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         weights = np.array([0, 1])
         bias = 0
         self.h1 = Neuron(weights, bias)
         self.h2 = Neuron(weights, bias)
         self.o1 = Neuron(weights, bias)
 
-    def feedforward(self, x):
+    def feedforward(self, x: Any) -> Any:
         out_h1 = self.h1.feedforward(x)
         out_h2 = self.h2.feedforward(x)
         # Inputs for o1 are outputs h1 and h2
@@ -373,18 +375,18 @@ class OurNeuralNetwork:
 
 
 class NeuralNetwork:
-    def __init__(self, x, y):
+    def __init__(self, x: Any, y: Any) -> None:
         self.input = x
         self.weights1 = np.random.rand(self.input.shape[1], 4)
         self.weights2 = np.random.rand(4, 1)
         self.y = y
         self.output = np.zeros(self.y.shape)
 
-    def feedforward(self):
+    def feedforward(self) -> None:
         self.layer1 = sigmoid(np.dot(self.input, self.weights1))
         self.output = sigmoid(np.dot(self.layer1, self.weights2))
 
-    def backprop(self):
+    def backprop(self) -> None:
         # application of the chain rule to find derivative of the loss
         # function with respect to weights2 and weights1
         d_weights2 = np.dot(self.layer1.T, (2 * (self.y - self.output) * sigmoid_derivative(self.output)))

@@ -8,13 +8,22 @@ learning rate schedule, the validation score and the warnings.
 
 scikit-learn is an optional dependency: ``pip install "nncore-cython[sklearn]"``.
 """
+from __future__ import annotations
+
 import warnings
+from typing import Any, Optional, Sequence, TypeVar, Union
 
 import numpy as np
 import scipy.optimize
+from numpy.typing import NDArray
 
 try:
-    from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
+    from sklearn.base import (
+        BaseEstimator,
+        ClassifierMixin,
+        RegressorMixin,
+        is_classifier,
+    )
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.metrics import accuracy_score, r2_score
     from sklearn.model_selection import train_test_split
@@ -23,15 +32,25 @@ try:
     from sklearn.preprocessing import LabelBinarizer
     from sklearn.utils import check_random_state, column_or_1d
     from sklearn.utils.metaestimators import available_if
-    from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
-    from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+    from sklearn.utils.multiclass import (
+        _check_partial_fit_first_call,
+        type_of_target,
+        unique_labels,
+    )
+    from sklearn.utils.validation import (
+        _check_sample_weight,
+        check_is_fitted,
+        validate_data,
+    )
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError(
         "nncore.MLPClassifier and nncore.MLPRegressor need scikit-learn >= 1.6: "
         'pip install "nncore-cython[sklearn]"'
     ) from exc
 
+from nncore._buffers import ParameterList
 from nncore._engine import OPTIMIZER_CODES
+from nncore._typing import ArrayLike, FloatArray, RandomStateLike
 from nncore._validation import check_inputs, check_sample_weight, check_targets
 from nncore.model import MLP
 
@@ -64,6 +83,9 @@ def _shuffle(sample_idx, random_state):
     permutation = np.arange(sample_idx.shape[0])
     random_state.shuffle(permutation)
     return sample_idx[permutation]
+
+
+_Estimator = TypeVar("_Estimator", bound="_BaseMLP")
 
 
 class _Schedule:
@@ -144,21 +166,21 @@ class _BaseMLP(BaseEstimator):
     # -- fitted parameters: live views of the engine's buffers ----------------------
 
     @property
-    def coefs_(self):
+    def coefs_(self) -> ParameterList:
         """``coefs_[i]``: the weights from layer i to layer i + 1, (n_in, n_out)."""
         return self._fitted_model().coefs_
 
     @coefs_.setter
-    def coefs_(self, values):
+    def coefs_(self, values: Sequence[ArrayLike]) -> None:
         self._fitted_model().coefs_ = values
 
     @property
-    def intercepts_(self):
+    def intercepts_(self) -> ParameterList:
         """``intercepts_[i]``: the bias of layer i + 1."""
         return self._fitted_model().intercepts_
 
     @intercepts_.setter
-    def intercepts_(self, values):
+    def intercepts_(self, values: Sequence[ArrayLike]) -> None:
         self._fitted_model().intercepts_ = values
 
     def _fitted_model(self):
@@ -170,7 +192,8 @@ class _BaseMLP(BaseEstimator):
 
     # -- fitting ---------------------------------------------------------------
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self: _Estimator, X: ArrayLike, y: ArrayLike,
+            sample_weight: Optional[ArrayLike] = None) -> _Estimator:
         """Fit the model to data matrix X and target(s) y.
 
         Parameters
@@ -409,7 +432,8 @@ class _BaseMLP(BaseEstimator):
         y_pred = self._predict(X, check_input=False)
         if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
             return np.nan
-        return self._score_function(y, y_pred, sample_weight=sample_weight)
+        score = accuracy_score if is_classifier(self) else r2_score
+        return score(y, y_pred, sample_weight=sample_weight)
 
     def _check_solver(self):
         if self.solver not in ("sgd", "adam"):
@@ -432,14 +456,18 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     """
 
     _parameter_constraints = dict(_SklearnClassifier._parameter_constraints)
-    _score_function = staticmethod(accuracy_score)
 
-    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
-                 alpha=0.0001, batch_size="auto", learning_rate="constant",
-                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
-                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
-                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000):
+    def __init__(self, hidden_layer_sizes: Union[int, Sequence[int]] = (100,),
+                 activation: str = "relu", *, solver: str = "adam",
+                 alpha: float = 0.0001, batch_size: Union[int, str] = "auto",
+                 learning_rate: str = "constant", learning_rate_init: float = 0.001,
+                 power_t: float = 0.5, max_iter: int = 200, shuffle: bool = True,
+                 random_state: RandomStateLike = None, tol: float = 1e-4,
+                 verbose: Union[bool, int] = False, warm_start: bool = False,
+                 momentum: float = 0.9, nesterovs_momentum: bool = True,
+                 early_stopping: bool = False, validation_fraction: float = 0.1,
+                 beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8,
+                 n_iter_no_change: Union[int, float] = 10, max_fun: int = 15000) -> None:
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
             alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -477,7 +505,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return X, _binarize(self._label_binarizer, y)
 
     @available_if(lambda estimator: estimator._check_solver())
-    def partial_fit(self, X, y, sample_weight=None, classes=None):
+    def partial_fit(self, X: ArrayLike, y: ArrayLike, sample_weight: Optional[ArrayLike] = None,
+                    classes: Optional[ArrayLike] = None) -> MLPClassifier:
         """One epoch over (X, y) from the current state.
 
         ``classes`` (all the labels ``y`` may take, or for a multilabel
@@ -492,7 +521,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                 self._label_binarizer.fit(classes)
         return self._fit(X, y, sample_weight, incremental=True)
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> NDArray[Any]:
         """The predicted classes, shape (n_samples,) or (n_samples, n_classes) for multilabel."""
         check_is_fitted(self)
         return self._predict(X)
@@ -503,7 +532,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             y_pred = y_pred.ravel()
         return self._label_binarizer.inverse_transform(y_pred)
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: ArrayLike) -> FloatArray:
         """Class probabilities, shape (n_samples, n_classes), in the order of ``classes_``."""
         check_is_fitted(self)
         y_pred = self._forward(X)
@@ -513,7 +542,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             return np.vstack([1 - y_pred, y_pred]).T
         return y_pred
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: ArrayLike) -> FloatArray:
         """The log of ``predict_proba(X)``."""
         y_prob = self.predict_proba(X)
         return np.log(y_prob, out=y_prob)
@@ -535,14 +564,19 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     """
 
     _parameter_constraints = dict(_SklearnRegressor._parameter_constraints)
-    _score_function = staticmethod(r2_score)
 
-    def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *,
-                 solver="adam", alpha=0.0001, batch_size="auto", learning_rate="constant",
-                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
-                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
-                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000):
+    def __init__(self, loss: str = "squared_error",
+                 hidden_layer_sizes: Union[int, Sequence[int]] = (100,),
+                 activation: str = "relu", *, solver: str = "adam",
+                 alpha: float = 0.0001, batch_size: Union[int, str] = "auto",
+                 learning_rate: str = "constant", learning_rate_init: float = 0.001,
+                 power_t: float = 0.5, max_iter: int = 200, shuffle: bool = True,
+                 random_state: RandomStateLike = None, tol: float = 1e-4,
+                 verbose: Union[bool, int] = False, warm_start: bool = False,
+                 momentum: float = 0.9, nesterovs_momentum: bool = True,
+                 early_stopping: bool = False, validation_fraction: float = 0.1,
+                 beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8,
+                 n_iter_no_change: Union[int, float] = 10, max_fun: int = 15000) -> None:
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
             alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -564,12 +598,13 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return X, y
 
     @available_if(lambda estimator: estimator._check_solver())
-    def partial_fit(self, X, y, sample_weight=None):
+    def partial_fit(self, X: ArrayLike, y: ArrayLike,
+                    sample_weight: Optional[ArrayLike] = None) -> MLPRegressor:
         """One epoch over (X, y) from the current state."""
         self._validate_params()
         return self._fit(X, y, sample_weight, incremental=True)
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> NDArray[Any]:
         """The predictions, shape (n_samples,) or (n_samples, n_outputs)."""
         check_is_fitted(self)
         return self._predict(X)

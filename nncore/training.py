@@ -1,7 +1,15 @@
 """What ``MLP.fit`` reports and how it stops: ``History`` and ``EarlyStopping``."""
-import math
+from __future__ import annotations
 
-from nncore._validation import check_bool, check_choice, check_nonnegative_scalar, check_positive_int
+import math
+from typing import Optional
+
+from nncore._validation import (
+    check_bool,
+    check_choice,
+    check_nonnegative_scalar,
+    check_positive_int,
+)
 
 
 class History:
@@ -22,15 +30,15 @@ class History:
         Whether early stopping or the callback ended training.
     """
 
-    def __init__(self):
-        self.loss = []
-        self.val_loss = []
-        self.val_score = []
-        self.best_epoch = None
+    def __init__(self) -> None:
+        self.loss: list[float] = []
+        self.val_loss: list[float] = []
+        self.val_score: list[float] = []
+        self.best_epoch: Optional[int] = None
         self.stopped_early = False
 
     @property
-    def epochs(self):
+    def epochs(self) -> int:
         """Number of epochs run."""
         return len(self.loss)
 
@@ -55,7 +63,8 @@ class EarlyStopping:
         The validation loss when validation data is given, else the training loss.
     """
 
-    def __init__(self, patience=10, min_delta=0.0, restore_best=True, monitor="auto"):
+    def __init__(self, patience: int = 10, min_delta: float = 0.0, restore_best: bool = True,
+                 monitor: str = "auto") -> None:
         self.patience = check_positive_int("patience", patience)
         self.min_delta = check_nonnegative_scalar("min_delta", min_delta)
         self.restore_best = check_bool("restore_best", restore_best)
