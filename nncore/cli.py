@@ -168,44 +168,23 @@ def _hidden_layers(text):
     return widths
 
 
-def _positive_int(text):
-    try:
-        number = int(text)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"got {text!r}, expected an integer >= 1")
-    return number
+def _number(kind, accepts, expected):
+    """An argparse type: ``kind(text)``, which ``accepts`` must approve."""
+    def parse(text):
+        try:
+            number = kind(text)
+        except ValueError:
+            number = None
+        if number is None or not accepts(number):
+            raise argparse.ArgumentTypeError(f"got {text!r}, expected {expected}")
+        return number
+    return parse
 
 
-def _seed(text):
-    try:
-        number = int(text)
-    except ValueError:
-        number = -1
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"got {text!r}, expected an integer >= 0")
-    return number
-
-
-def _positive_float(text):
-    try:
-        number = float(text)
-    except ValueError:
-        number = float("nan")
-    if not 0 < number < float("inf"):
-        raise argparse.ArgumentTypeError(f"got {text!r}, expected a finite number > 0")
-    return number
-
-
-def _fraction(text):
-    try:
-        number = float(text)
-    except ValueError:
-        number = float("nan")
-    if not 0 <= number < 1:
-        raise argparse.ArgumentTypeError(f"got {text!r}, expected a number in [0, 1)")
-    return number
+_positive_int = _number(int, lambda number: number >= 1, "an integer >= 1")
+_seed = _number(int, lambda number: number >= 0, "an integer >= 0")
+_positive_float = _number(float, lambda number: 0 < number < float("inf"), "a finite number > 0")
+_fraction = _number(float, lambda number: 0 <= number < 1, "a number in [0, 1)")
 
 
 # -- CSV files -----------------------------------------------------------------------
