@@ -9,6 +9,9 @@ Members (format version 1):
   (SGD's velocity; Adam's two moment estimates).
 - ``training``: JSON, the optimizer (``get_config()`` or null), the L2
   penalty, Adam's step count and the last loss.
+- ``extra`` (optional): JSON, an object of metadata the model does not use
+  (the ``nncore`` command keeps its feature names, classes and scores
+  there). ``nncore.load`` checks it and leaves it out.
 
 Loading checks every member (names, dtypes, shapes, finite values, a known
 configuration), so a damaged or hostile file gives a ValueError naming the
@@ -19,7 +22,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 import numpy as np
 
@@ -30,11 +33,13 @@ FORMAT_NAME = "nncore.MLP"
 FORMAT_VERSION = 1
 _ARRAYS = ("params", "first_moment", "second_moment")
 _MEMBERS = {"format", "version", "config", "training", *_ARRAYS}
+_OPTIONAL = {"extra"}
 _HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0,
                    (2, 0): np.lib.format.read_array_header_2_0}
 
 
-def save(model: MLP, path: Union[str, os.PathLike[str]]) -> None:
+def save(model: MLP, path: Union[str, os.PathLike[str]], extra: Optional[dict[str, Any]] = None) -> None:
+    """Write ``model`` to ``path``; ``extra``, a dict, becomes the ``extra`` member."""
     state = model._engine.get_state()  # copies, taken while no other thread trains
     training = {
         "optimizer": model.optimizer_.get_config() if model.optimizer_ is not None else None,
@@ -42,17 +47,19 @@ def save(model: MLP, path: Union[str, os.PathLike[str]]) -> None:
         "step_count": state["step_count"],
         "loss": state["loss"],
     }
+    members: dict[str, Any] = {
+        "format": np.array(FORMAT_NAME),
+        "version": np.array(FORMAT_VERSION),
+        "config": np.array(json.dumps(model.get_config())),
+        "training": np.array(json.dumps(training)),
+        "params": state["params"],
+        "first_moment": state["first_moment"],
+        "second_moment": state["second_moment"],
+    }
+    if extra is not None:
+        members["extra"] = np.array(json.dumps(extra))
     with open(path, "wb") as file:
-        np.savez(
-            file,
-            format=np.array(FORMAT_NAME),
-            version=np.array(FORMAT_VERSION),
-            config=np.array(json.dumps(model.get_config())),
-            training=np.array(json.dumps(training)),
-            params=state["params"],
-            first_moment=state["first_moment"],
-            second_moment=state["second_moment"],
-        )
+        np.savez(file, **members)
 
 
 def load(path: Union[str, os.PathLike[str]]) -> MLP:
@@ -65,6 +72,12 @@ def load(path: Union[str, os.PathLike[str]]) -> MLP:
         If the file is not a valid nncore model file (damaged, truncated,
         from another program or a newer format version).
     """
+    return load_with_extra(path)[0]
+
+
+def load_with_extra(path: Union[str, os.PathLike[str]]) -> tuple[MLP, Optional[dict[str, Any]]]:
+    """``(load(path), extra)``: the model and its ``extra`` member, a dict
+    (None when the file has none)."""
     from nncore.model import MLP  # model imports this module
     from nncore.optimizers import optimizer_from_config
 
@@ -79,8 +92,11 @@ def load(path: Union[str, os.PathLike[str]]) -> MLP:
         _check_members(members)
         config = json.loads(str(members["config"][()]))
         training = json.loads(str(members["training"][()]))
+        extra = json.loads(str(members["extra"][()])) if "extra" in members else None
         if not isinstance(config, dict) or not isinstance(training, dict):
             raise ValueError("config and training must be JSON objects")
+        if "extra" in members and not isinstance(extra, dict):
+            raise ValueError(f"extra is {extra!r:.40}, expected a JSON object")
         _check_size(config, members["params"])
         model = MLP(**config)
         engine = model._engine
@@ -116,7 +132,7 @@ def load(path: Union[str, os.PathLike[str]]) -> MLP:
     engine.l2 = float(l2)
     engine.step_count = step_count
     engine.restore_loss(float(loss))
-    return model
+    return model, extra
 
 
 def _read_members(path):
@@ -156,9 +172,10 @@ def _check_size(config, params):
 
 
 def _check_members(members):
-    if set(members) != _MEMBERS:
-        raise ValueError(f"members {sorted(members)}, expected {sorted(_MEMBERS)}")
-    for name in ("format", "config", "training"):
+    if not _MEMBERS <= set(members) <= _MEMBERS | _OPTIONAL:
+        raise ValueError(f"members {sorted(members)}, expected {sorted(_MEMBERS)} "
+                         f"and optionally {sorted(_OPTIONAL)}")
+    for name in ("format", "config", "training", *(_OPTIONAL & set(members))):
         if members[name].shape != () or members[name].dtype.kind != "U":
             raise ValueError(f"{name} is not a string")
     if str(members["format"][()]) != FORMAT_NAME:
