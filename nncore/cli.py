@@ -415,7 +415,9 @@ def fold_scaling(model, x_mean, x_scale, y_mean=0.0, y_scale=1.0):
     ``(y - y_mean) / y_scale`` becomes one that maps X to y: the first
     layer's ``X @ (W / s) + (b - (m / s) @ W)`` and, for the target, the
     last layer's ``h @ (W * t) + (b * t + mean)``, which needs an identity
-    output (it is the same layer when there is no hidden one).
+    output (it is the same layer when there is no hidden one). The
+    optimizer's moments belong to the scaled parameters, so they are reset:
+    training the folded model further starts them afresh.
     """
     x_mean, x_scale = np.asarray(x_mean, np.float64), np.asarray(x_scale, np.float64)
     weights, bias = model.coefs_[0].copy(), model.intercepts_[0].copy()
@@ -427,6 +429,7 @@ def fold_scaling(model, x_mean, x_scale, y_mean=0.0, y_scale=1.0):
                              "identity output can take the target's scaling")
         model.coefs_[-1] = model.coefs_[-1] * y_scale
         model.intercepts_[-1] = model.intercepts_[-1] * y_scale + y_mean
+    model._engine.reset_optimizer()
 
 
 def _scores(model, X, y, classes, train_rows, validation_rows):
@@ -604,10 +607,12 @@ def info_command(args):
     optimizer = model.optimizer_
     if optimizer is None:
         trained = "none (never trained)"
-    elif optimizer.name == "adam":
+    elif optimizer.name == "adam" and engine.step_count:
         trained = f"{optimizer!r}, {engine.step_count} steps taken"
+    elif optimizer.name == "sgd" and optimizer.momentum and np.any(engine.first_moment):
+        trained = f"{optimizer!r}, with its velocity"
     else:
-        trained = repr(optimizer) + (", with its velocity" if optimizer.momentum else "")
+        trained = f"{optimizer!r}, no saved moments"
     hidden = len(model.layer_sizes) - 2
     rows = [
         ("layers", " -> ".join(map(str, model.layer_sizes))

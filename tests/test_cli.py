@@ -119,7 +119,7 @@ def test_info_describes_the_model_and_its_metadata(classifier):
                      "activations: relu (hidden), softmax (output)",
                      "loss:        cross_entropy", "dtype:       float64",
                      f"parameters:  {2 * 32 + 32 + 32 * 16 + 16 + 16 * 3 + 3}",
-                     "optimizer:   Adam(learning_rate=0.01", "steps taken", "last loss:",
+                     "optimizer:   Adam(learning_rate=0.01", "no saved moments", "last loss:",
                      "task:        classification of 'animal'",
                      "classes:     bird, cat, dog", "features:    x1, x2",
                      "scores:      train_accuracy"):
@@ -346,3 +346,16 @@ def test_the_task_follows_the_target(targets, task, expected, tmp_path, monkeypa
     assert cli.main(["train", "data.csv", "--target", "y", "--task", task, "--layers", "",
                      "--epochs", "2", "--optimizer", "sgd", "--no-progress"]) == 0
     assert expected in capsys.readouterr().out
+
+
+def test_folding_resets_the_optimizer_moments():
+    # They belong to the scaled parameters: kept, they would mislead further training.
+    from nncore.cli import fold_scaling
+    rng = np.random.default_rng(0)
+    model = nncore.MLP([2, 3, 1], random_state=0)
+    model.fit(rng.standard_normal((20, 2)), rng.standard_normal((20, 1)), epochs=3,
+              optimizer="adam")
+    assert model._engine.step_count > 0
+    fold_scaling(model, [1.0, 2.0], [2.0, 3.0], 0.5, 4.0)
+    assert model._engine.step_count == 0
+    assert not model._engine.first_moment.any() and not model._engine.second_moment.any()
