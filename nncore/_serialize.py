@@ -19,9 +19,12 @@ file, never a crash or a silently wrong model.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import tokenize
 import zipfile
+import zlib
 from typing import TYPE_CHECKING, Any, Optional, Union
 
 import numpy as np
@@ -34,6 +37,9 @@ FORMAT_VERSION = 1
 _ARRAYS = ("params", "first_moment", "second_moment")
 _MEMBERS = {"format", "version", "config", "training", *_ARRAYS}
 _OPTIONAL = {"extra"}
+# The text members (format, version, config, training) are a few hundred
+# bytes; a bound keeps a damaged or hostile one from inflating to gigabytes.
+_MAX_TEXT_BYTES = 1 << 20
 _HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0,
                    (2, 0): np.lib.format.read_array_header_2_0}
 
@@ -78,18 +84,18 @@ def load(path: Union[str, os.PathLike[str]]) -> MLP:
 def load_with_extra(path: Union[str, os.PathLike[str]]) -> tuple[MLP, Optional[dict[str, Any]]]:
     """``(load(path), extra)``: the model and its ``extra`` member, a dict
     (None when the file has none)."""
-    from nncore.model import MLP  # model imports this module
+    from nncore.model import MLP, _resolve_optimizer  # model imports this module
     from nncore.optimizers import optimizer_from_config
 
-    try:
-        members = _read_members(path)
-    except (FileNotFoundError, IsADirectoryError, PermissionError):
-        raise
-    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, RuntimeError,
-            MemoryError) as exc:
-        raise ValueError(f"{path}: not a readable nncore model file ({type(exc).__name__}: {exc})") from None
-    try:
-        _check_members(members)
+    # Three steps, so nothing is allocated that the file's configuration
+    # does not call for: the members' headers and the small text members,
+    # then the checks of the configuration against the declared shapes,
+    # then the arrays themselves.
+    with _readable(path):
+        declared = _read_headers(path)
+        members = _read_members(path, declared.keys() - set(_ARRAYS))
+    with _valid(path):
+        _check_members(declared, members)
         config = json.loads(str(members["config"][()]))
         training = json.loads(str(members["training"][()]))
         extra = json.loads(str(members["extra"][()])) if "extra" in members else None
@@ -97,8 +103,12 @@ def load_with_extra(path: Union[str, os.PathLike[str]]) -> tuple[MLP, Optional[d
             raise ValueError("config and training must be JSON objects")
         if "extra" in members and not isinstance(extra, dict):
             raise ValueError(f"extra is {extra!r:.40}, expected a JSON object")
-        _check_size(config, members["params"])
+        for name in _ARRAYS:
+            _check_size(config, name, declared[name])
         model = MLP(**config)
+    with _readable(path):
+        members.update(_read_members(path, _ARRAYS))
+    with _valid(path):
         engine = model._engine
         for name in _ARRAYS:
             array = members[name]
@@ -109,6 +119,9 @@ def load_with_extra(path: Union[str, os.PathLike[str]]) -> tuple[MLP, Optional[d
                 raise ValueError(f"{name} has non-finite or invalid values")
         optimizer = (optimizer_from_config(training["optimizer"])
                      if training.get("optimizer") is not None else None)
+        if optimizer is not None:
+            # Valid in float64 is not enough: the updates run in the model's dtype.
+            _resolve_optimizer(optimizer, None, model.dtype)
         step_count = training["step_count"]
         l2 = training["l2"]
         loss = training["loss"]
@@ -118,8 +131,6 @@ def load_with_extra(path: Union[str, os.PathLike[str]]) -> tuple[MLP, Optional[d
             raise ValueError(f"l2 is {l2!r}, expected a finite number >= 0")
         if not isinstance(loss, (int, float)):
             raise ValueError(f"loss is {loss!r}, expected a number")
-    except (ValueError, TypeError, KeyError) as exc:
-        raise ValueError(f"{path}: not a valid nncore model file: {exc}") from None
     engine.params[...] = members["params"]
     engine.first_moment[...] = members["first_moment"]
     engine.second_moment[...] = members["second_moment"]
@@ -135,45 +146,82 @@ def load_with_extra(path: Union[str, os.PathLike[str]]) -> tuple[MLP, Optional[d
     return model, extra
 
 
-def _read_members(path):
-    """Every member of the archive at ``path``, each checked, before NumPy
-    allocates it, to declare no more data than the archive holds."""
-    with open(path, "rb") as file:
-        with zipfile.ZipFile(file) as archive:
-            for info in archive.infolist():
-                with archive.open(info) as member:
-                    version = np.lib.format.read_magic(member)
-                    if version not in _HEADER_READERS:
-                        raise ValueError(f"member {info.filename} has .npy format {version}")
-                    shape, _, dtype = _HEADER_READERS[version](member)
-                    if dtype.hasobject:
-                        raise ValueError(f"member {info.filename} holds Python objects")
-                    if dtype.itemsize * int(np.prod(shape, dtype=object)) > info.file_size:
-                        raise ValueError(f"member {info.filename} declares shape {shape}, more "
-                                         "data than the file holds")
-        file.seek(0)
-        with np.load(file, allow_pickle=False) as archive:
-            if not isinstance(archive, np.lib.npyio.NpzFile):
-                raise ValueError("not an .npz archive")
-            return {name.removesuffix(".npy"): archive[name] for name in archive.files}
+@contextlib.contextmanager
+def _readable(path):
+    """What reading the archive raises, as a ValueError naming the file.
+    NumPy's header parser can raise the tokenizer's and the compiler's
+    errors; a damaged deflated member, zlib's; JSON nested too deep, a
+    RecursionError (a RuntimeError)."""
+    try:
+        yield
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, RuntimeError,
+            MemoryError, SyntaxError, tokenize.TokenError, zlib.error) as exc:
+        raise ValueError(f"{path}: not a readable nncore model file ({type(exc).__name__}: {exc})") from None
 
 
-def _check_size(config, params):
-    """The configuration's parameter count matches the stored parameters, so
-    building the model allocates no more than the file holds."""
+@contextlib.contextmanager
+def _valid(path):
+    """What the checks of the members raise, as a ValueError naming the file."""
+    try:
+        yield
+    except (ValueError, TypeError, KeyError, RecursionError) as exc:
+        raise ValueError(f"{path}: not a valid nncore model file: {exc}") from None
+
+
+def _read_headers(path):
+    """{member: (shape, dtype)} from every member's .npy header, each checked
+    to declare no Python objects and no more data than the archive holds,
+    and the text members to be small."""
+    declared = {}
+    with open(path, "rb") as file, zipfile.ZipFile(file) as archive:
+        for info in archive.infolist():
+            with archive.open(info) as member:
+                version = np.lib.format.read_magic(member)
+                if version not in _HEADER_READERS:
+                    raise ValueError(f"member {info.filename} has .npy format {version}")
+                shape, _, dtype = _HEADER_READERS[version](member)
+            if dtype.hasobject:
+                raise ValueError(f"member {info.filename} holds Python objects")
+            size = dtype.itemsize * int(np.prod(shape, dtype=object))
+            if size > info.file_size:
+                raise ValueError(f"member {info.filename} declares shape {shape}, more "
+                                 "data than the file holds")
+            name = info.filename.removesuffix(".npy")
+            if name not in _ARRAYS and size > _MAX_TEXT_BYTES:
+                raise ValueError(f"member {info.filename} declares {size} bytes, expected "
+                                 f"at most {_MAX_TEXT_BYTES}")
+            declared[name] = (shape, dtype)
+    return declared
+
+
+def _read_members(path, names):
+    """The arrays of the archive's members ``names`` (all checked by _read_headers)."""
+    with open(path, "rb") as file, np.load(file, allow_pickle=False) as archive:
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise ValueError("not an .npz archive")
+        return {name: archive[name] for name in names}
+
+
+def _check_size(config, name, declared):
+    """The configuration's parameter count matches the array member's
+    declared shape, so neither reading the member nor building the model
+    allocates more than the configuration calls for."""
     sizes = config.get("layer_sizes")
     if (not isinstance(sizes, list) or len(sizes) < 2
             or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in sizes)):
         raise ValueError(f"layer_sizes is {sizes!r}, expected a list of two or more positive ints")
     bias = config.get("bias", True)
     count = sum(a * b + (b if bias else 0) for a, b in zip(sizes, sizes[1:]))
-    if params.ndim != 1 or count != params.shape[0]:
-        raise ValueError(f"params has shape {params.shape}, expected ({count},) for layer_sizes {sizes}")
+    shape, _ = declared
+    if shape != (count,):
+        raise ValueError(f"{name} has shape {shape}, expected ({count},) for layer_sizes {sizes}")
 
 
-def _check_members(members):
-    if not _MEMBERS <= set(members) <= _MEMBERS | _OPTIONAL:
-        raise ValueError(f"members {sorted(members)}, expected {sorted(_MEMBERS)} "
+def _check_members(declared, members):
+    if not _MEMBERS <= set(declared) <= _MEMBERS | _OPTIONAL:
+        raise ValueError(f"members {sorted(declared)}, expected {sorted(_MEMBERS)} "
                          f"and optionally {sorted(_OPTIONAL)}")
     for name in ("format", "config", "training", *(_OPTIONAL & set(members))):
         if members[name].shape != () or members[name].dtype.kind != "U":

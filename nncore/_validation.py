@@ -288,6 +288,15 @@ def check_out(out, shape, dtype, inputs):
     return out
 
 
+def check_outputs(name, outputs):
+    """Outputs computed from finite inputs ``name`` that are finite too: huge
+    inputs or weights can overflow the model's dtype on the way."""
+    if not np.isfinite(outputs).all():
+        raise ValueError(f"{name}: got values whose outputs overflow {outputs.dtype} (NaN or "
+                         "infinity), expected inputs on a scale the model's weights can compute")
+    return outputs
+
+
 def check_batch_size(value, n_samples):
     """None (the full batch) or 1..n_samples."""
     if value is None:

@@ -23,22 +23,10 @@ from nncore._kernels import ACTIVATION_CODES, LOSS_CODES
 from nncore._progress import ProgressBar
 from nncore._typing import ArrayLike, DTypeLike, FloatArray, RandomStateLike
 from nncore._validation import (
-    check_batch_size,
-    check_below_one_in,
-    check_bool,
-    check_choice,
-    check_dtype,
-    check_inputs,
-    check_layer_sizes,
-    check_learning_rate,
-    check_nonnegative_scalar,
-    check_out,
-    check_positive_int,
-    check_positive_scalar,
-    check_random_state,
-    check_same_samples,
-    check_sample_weight,
-    check_targets,
+    check_batch_size, check_below_one_in, check_bool, check_choice, check_dtype, check_inputs,
+    check_layer_sizes, check_learning_rate, check_nonnegative_scalar, check_out, check_outputs,
+    check_positive_int, check_positive_scalar, check_random_state, check_sample_weight,
+    check_same_samples, check_targets,
 )
 from nncore.optimizers import OPTIMIZER_CLASSES, SGD, Adam
 from nncore.training import EarlyStopping, EarlyStoppingState, History
@@ -461,7 +449,7 @@ class MLP:
             check_out(out, shape, self.dtype, inputs)
         self._engine.reserve(min(n_samples, _PREDICT_ROWS))
         self._engine.predict(inputs, out.reshape(n_samples, n_outputs))
-        return out
+        return check_outputs("X", out)
 
     predict_proba = predict
 
