@@ -6,6 +6,7 @@ import numpy
 from Cython.Build import cythonize
 from Cython.Tempita import sub
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 
 DEBUG = os.environ.get("NNCORE_DEBUG", "0") == "1"
 
@@ -59,4 +60,18 @@ extensions = [
     for name in ("_kernels", "_kernel_views", "_engine")
 ]
 
-setup(ext_modules=cythonize(extensions, compiler_directives=DIRECTIVES))
+
+class CythonizeAndBuild(build_ext):
+    """Cythonize when the extensions are built, once, and not for an sdist
+    or the metadata (they ship and need only the .pyx files)."""
+
+    def run(self):
+        # setuptools has prepared these Extension objects by now: give them the
+        # generated C sources rather than swapping in cythonize's copies.
+        generated = {ext.name: ext.sources for ext in cythonize(self.extensions, compiler_directives=DIRECTIVES)}
+        for ext in self.extensions:
+            ext.sources = generated[ext.name]
+        super().run()
+
+
+setup(ext_modules=extensions, cmdclass={"build_ext": CythonizeAndBuild})
