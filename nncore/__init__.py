@@ -9,6 +9,31 @@ same engine (they need scikit-learn, imported only when they are used).
 """
 from typing import TYPE_CHECKING
 
+from nncore._version import __version__
+
+
+def _require_extensions():
+    """A source checkout has the .pyx files but not the compiled modules: say
+    what to do instead of failing deep in an import chain (as NumPy does)."""
+    import importlib
+
+    for name in ("_kernels", "_kernel_views", "_engine"):
+        module = f"{__name__}.{name}"
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as error:
+            if error.name != module:
+                raise
+            raise ImportError(
+                f"nncore's compiled extensions are not built ({module} is missing from "
+                f"{__path__[0]}): install with `pip install .` (or build in place with "
+                "`python setup.py build_ext --inplace`) and run from outside the source directory"
+            ) from error
+
+
+_require_extensions()
+del _require_extensions
+
 from nncore._serialize import load
 from nncore.model import MLP, Gradients
 from nncore.network import NeuralNetwork
@@ -37,4 +62,3 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(set(globals()) | set(_ESTIMATORS))
-__version__ = "0.1.0"
