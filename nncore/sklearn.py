@@ -61,6 +61,13 @@ _CLASSIFICATION_HEADS = {"multiclass": ("softmax", "cross_entropy")}
 _BINARY_HEAD = ("logistic", "binary_cross_entropy")
 
 
+def _store_parameters(estimator, arguments):
+    """What scikit-learn's __init__ does: keep each argument, unchecked, under its name."""
+    for name, value in arguments.items():
+        if name != "self":
+            setattr(estimator, name, value)
+
+
 def _binarize(label_binarizer, y):
     """``label_binarizer.transform(y).astype(bool)`` (bool, so that float32 X
     is not upcast by the targets), without its repeated checks of y (several
@@ -133,35 +140,6 @@ class _Schedule:
 class _BaseMLP(BaseEstimator):
     """What the classifier and the regressor share: fitting, the forward pass
     and the fitted attributes. The network is an ``nncore.MLP`` in ``_model``."""
-
-    def __init__(self, hidden_layer_sizes, activation, solver, alpha, batch_size, learning_rate,
-                 learning_rate_init, power_t, max_iter, loss, shuffle, random_state, tol, verbose,
-                 warm_start, momentum, nesterovs_momentum, early_stopping, validation_fraction,
-                 beta_1, beta_2, epsilon, n_iter_no_change, max_fun):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.loss = loss
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
 
     # -- fitted parameters: live views of the engine's buffers ----------------------
 
@@ -456,6 +434,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     """
 
     _parameter_constraints = dict(_SklearnClassifier._parameter_constraints)
+    loss = "log_loss"  # its one loss; a class attribute, as it is no parameter
 
     def __init__(self, hidden_layer_sizes: Union[int, Sequence[int]] = (100,),
                  activation: str = "relu", *, solver: str = "adam",
@@ -468,15 +447,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                  early_stopping: bool = False, validation_fraction: float = 0.1,
                  beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8,
                  n_iter_no_change: Union[int, float] = 10, max_fun: int = 15000) -> None:
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
-            alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
-            loss="log_loss", shuffle=shuffle, random_state=random_state, tol=tol,
-            verbose=verbose, warm_start=warm_start, momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
-            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
-            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun)
+        _store_parameters(self, locals())
 
     def _head(self):
         if self._label_binarizer.y_type_ == "multiclass":
@@ -577,15 +548,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
                  early_stopping: bool = False, validation_fraction: float = 0.1,
                  beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8,
                  n_iter_no_change: Union[int, float] = 10, max_fun: int = 15000) -> None:
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
-            alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
-            loss=loss, shuffle=shuffle, random_state=random_state, tol=tol,
-            verbose=verbose, warm_start=warm_start, momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
-            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
-            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun)
+        _store_parameters(self, locals())
 
     def _head(self):
         return _REGRESSION_HEADS[self.loss]
