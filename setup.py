@@ -73,5 +73,13 @@ class CythonizeAndBuild(build_ext):
             ext.sources = generated[ext.name]
         super().run()
 
+    def build_extensions(self):
+        # The interpreter's LDSHARED can carry an -rpath of the machine Python
+        # was built on; the extensions need only libc, so it would only leak
+        # that path into the wheel.
+        self.compiler.linker_so = [arg for arg in self.compiler.linker_so
+                                   if not arg.startswith("-Wl,-rpath")]
+        super().build_extensions()
+
 
 setup(ext_modules=extensions, cmdclass={"build_ext": CythonizeAndBuild})
