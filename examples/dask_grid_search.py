@@ -6,10 +6,12 @@ Without --scheduler it starts a local cluster of worker processes. Needs
 scikit-learn and dask (``pip install "nncore-cython[sklearn,dask]"``).
 """
 import argparse
+import warnings
 
 import joblib
 from distributed import Client, LocalCluster
 from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 
 import nncore
@@ -21,6 +23,8 @@ def main(argv: "list[str] | None" = None) -> None:
     parser.add_argument("--scheduler", help="a running scheduler's address; default: a local cluster")
     args = parser.parse_args(argv)
 
+    if args.smoke:  # a few epochs, on purpose: no convergence to warn about
+        warnings.simplefilter("ignore", ConvergenceWarning)
     X, y = load_digits(return_X_y=True)
     if args.smoke:
         X, y = X[:300], y[:300]

@@ -6,8 +6,10 @@ Needs scikit-learn (``pip install "nncore-cython[sklearn]"``) and, for the
 plot, matplotlib.
 """
 import argparse
+import warnings
 
 from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 import nncore
@@ -19,6 +21,8 @@ def main(argv: "list[str] | None" = None) -> None:
     parser.add_argument("--plot", help="write the loss curve to this PNG")
     args = parser.parse_args(argv)
 
+    if args.smoke:  # a few epochs, on purpose: no convergence to warn about
+        warnings.simplefilter("ignore", ConvergenceWarning)
     X, y = load_digits(return_X_y=True)
     if args.smoke:
         X, y = X[:300], y[:300]
