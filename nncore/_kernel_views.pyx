@@ -73,7 +73,7 @@ def _dense_backward_weights(const floating[:, ::1] inputs, const floating[:, ::1
         "grad_weights": ((grad_weights.shape[0], grad_weights.shape[1]), (n_in, n_out)),
     })
     with nogil:
-        k.dense_backward_weights(&inputs[0, 0], &delta[0, 0], &grad_weights[0, 0],
+        k.dense_backward_weights(&inputs[0, 0], &delta[0, 0], NULL, 0, &grad_weights[0, 0],
                                  n_samples, n_in, n_out, use_blas)
 
 

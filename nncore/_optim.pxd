@@ -5,21 +5,47 @@
 # The formulas are scikit-learn's (sklearn/neural_network/_stochastic_optimizers.py),
 # so its estimators can be reproduced: momentum as v := mu v - lr g, Nesterov
 # as a second look-ahead step, and Adam in the paper's efficient form, whose
-# bias corrections the caller folds into the step size. Inline for the same
-# reason as _kernels.pxd: the training loop compiles them into its own code.
+# bias corrections the caller folds into the step size. The loops are in
+# _optim.h, built for AVX2 and the baseline; the wrappers here are inline for
+# the same reason as _kernels.pxd: the training loop compiles them into its
+# own code.
 from cython cimport floating
-from libc.math cimport sqrt
-from libc.string cimport memcpy
+
+cdef extern from "_optim.h" nogil:
+    bint nncore_all_finite_f64(const double* x, Py_ssize_t n)
+    bint nncore_all_finite_f32(const float* x, Py_ssize_t n)
+    double nncore_sum_squares_f64(const double* x, Py_ssize_t n)
+    double nncore_sum_squares_f32(const float* x, Py_ssize_t n)
+    void nncore_sgd_f64(double* params, double* grads, double lr, Py_ssize_t n)
+    void nncore_sgd_f32(float* params, float* grads, float lr, Py_ssize_t n)
+    void nncore_momentum_f64(double* params, double* grads, double* velocity,
+                             double* saved_velocity, double lr, double momentum,
+                             bint nesterov, Py_ssize_t n)
+    void nncore_momentum_f32(float* params, float* grads, float* velocity,
+                             float* saved_velocity, float lr, float momentum,
+                             bint nesterov, Py_ssize_t n)
+    void nncore_adam_f64(double* params, double* grads, double* first, double* second,
+                         double* saved_first, double* saved_second, double step_size,
+                         double beta_1, double beta_2, double epsilon, Py_ssize_t n)
+    void nncore_adam_f32(float* params, float* grads, float* first, float* second,
+                         float* saved_first, float* saved_second, float step_size,
+                         float beta_1, float beta_2, float epsilon, Py_ssize_t n)
 
 
 cdef inline bint _all_finite(const floating* values, Py_ssize_t size) noexcept nogil:
-    """Whether no value is infinite or NaN: its own pass, as folded into an
-    update loop the check kept the compiler from vectorizing it."""
-    cdef Py_ssize_t i
-    cdef bint finite = True
-    for i in range(size):
-        finite = finite & (values[i] - values[i] == 0)
-    return finite
+    """Whether no value is infinite or NaN."""
+    if floating is double:
+        return nncore_all_finite_f64(values, size)
+    else:
+        return nncore_all_finite_f32(values, size)
+
+
+cdef inline double _sum_squares(const floating* values, Py_ssize_t size) noexcept nogil:
+    """sum(values**2), accumulated in double in a fixed order (see _optim.h)."""
+    if floating is double:
+        return nncore_sum_squares_f64(values, size)
+    else:
+        return nncore_sum_squares_f32(values, size)
 
 
 cdef inline bint sgd_update(floating* params, floating* grads, floating learning_rate,
@@ -27,16 +53,12 @@ cdef inline bint sgd_update(floating* params, floating* grads, floating learning
     """P := P - learning_rate * G, element-wise over size values; then G := the old P.
 
     Returns whether every new P is finite. Keeping the old P in G (each G is
-    read before it is overwritten) lets a failed step be undone exactly; one
-    buffer rather than two that alias keeps the loop vectorized.
+    read before it is overwritten) lets a failed step be undone exactly.
     """
-    cdef Py_ssize_t i
-    cdef floating old, new
-    for i in range(size):
-        old = params[i]
-        new = old - learning_rate * grads[i]
-        grads[i] = old
-        params[i] = new
+    if floating is double:
+        nncore_sgd_f64(params, grads, learning_rate, size)
+    else:
+        nncore_sgd_f32(params, grads, learning_rate, size)
     return _all_finite(params, size)
 
 
@@ -48,16 +70,12 @@ cdef inline bint momentum_update(floating* params, floating* grads, floating* ve
     Then G := the old P, and saved_velocity gets the old V; returns whether
     every new P is finite.
     """
-    cdef Py_ssize_t i
-    cdef floating old, new, step
-    memcpy(saved_velocity, velocity, size * sizeof(floating))
-    for i in range(size):
-        old = params[i]
-        velocity[i] = momentum * velocity[i] - learning_rate * grads[i]
-        step = momentum * velocity[i] - learning_rate * grads[i] if nesterov else velocity[i]
-        new = old + step
-        grads[i] = old
-        params[i] = new
+    if floating is double:
+        nncore_momentum_f64(params, grads, velocity, saved_velocity, learning_rate, momentum,
+                            nesterov, size)
+    else:
+        nncore_momentum_f32(params, grads, velocity, saved_velocity, learning_rate, momentum,
+                            nesterov, size)
     return _all_finite(params, size)
 
 
@@ -71,32 +89,19 @@ cdef inline bint adam_update(floating* params, floating* grads, floating* first_
     old P, and saved_first, saved_second get the old M and S; returns whether
     every new P is finite.
     """
-    cdef Py_ssize_t i
-    cdef floating one = 1
-    cdef floating g, old, new
-    # The moments are saved in bulk: one loop writing six arrays is too many
-    # for the compiler to vectorize.
-    memcpy(saved_first, first_moment, size * sizeof(floating))
-    memcpy(saved_second, second_moment, size * sizeof(floating))
-    for i in range(size):
-        g = grads[i]
-        old = params[i]
-        first_moment[i] = beta_1 * first_moment[i] + (one - beta_1) * g
-        second_moment[i] = beta_2 * second_moment[i] + (one - beta_2) * (g * g)
-        # <floating>: float32 stays float32 (sqrt is the double one; rounding it
-        # gives sqrtf's bits).
-        new = old + (-step_size * first_moment[i]) / (<floating> sqrt(second_moment[i]) + epsilon)
-        grads[i] = old
-        params[i] = new
+    if floating is double:
+        nncore_adam_f64(params, grads, first_moment, second_moment, saved_first, saved_second,
+                        step_size, beta_1, beta_2, epsilon, size)
+    else:
+        nncore_adam_f32(params, grads, first_moment, second_moment, saved_first, saved_second,
+                        step_size, beta_1, beta_2, epsilon, size)
     return _all_finite(params, size)
 
 
 cdef inline double l2_backward(const floating* weights, floating* grads, floating factor,
                                Py_ssize_t size) noexcept nogil:
-    """G := G + factor * W; returns sum(W**2), accumulated in double."""
+    """G := G + factor * W; returns sum(W**2), accumulated in double as _sum_squares does."""
     cdef Py_ssize_t i
-    cdef double total = 0
     for i in range(size):
-        total += <double> weights[i] * weights[i]
         grads[i] += factor * weights[i]
-    return total
+    return _sum_squares(weights, size)
