@@ -1,4 +1,5 @@
 """Build script: cythonize the kernels. Metadata lives in pyproject.toml."""
+import glob
 import os
 import shutil
 
@@ -51,6 +52,8 @@ extensions = [
         f"nncore.{name}",
         [f"nncore/{name}.pyx"],
         include_dirs=["nncore", numpy.get_include()],
+        # The C headers the kernels include: a change to one rebuilds them all.
+        depends=sorted(glob.glob("nncore/*.h")),
         extra_compile_args=COMPILE_ARGS,
         extra_link_args=LINK_ARGS,
         # Recorded so benchmarks can report how the kernels were built.
