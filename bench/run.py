@@ -54,6 +54,8 @@ from fann_peer import FannNetwork, fann_available  # noqa: E402
 HERE = pathlib.Path(__file__).resolve().parent
 README = HERE.parent / "README.md"
 README_MARKERS = ("<!-- bench-table -->", "<!-- /bench-table -->")
+# The estimators' rows again, in the README's "From scikit-learn" section.
+README_ESTIMATOR_MARKERS = ("<!-- sklearn-bench -->", "<!-- /sklearn-bench -->")
 
 # The tutorial's step. name: (n_samples, n_in, hidden, n_out, dtype)
 TUTORIAL = {
@@ -81,9 +83,9 @@ W4_BATCH = 32
 W4_LEARNING_RATE = 1e-3
 # The estimators' whole fit: (label, MLPClassifier parameters).
 ESTIMATOR_WORKLOADS = {
-    "W4-fit": ("hidden (32,), adam, batch 32, 30 epochs",
+    "W4-fit": ("hidden (32,), adam, batch 32",
                dict(hidden_layer_sizes=(32,), solver="adam", batch_size=32, max_iter=30, random_state=0)),
-    "W8": ("scikit-learn's defaults (hidden (100,), relu, adam, batch 200), 50 epochs",
+    "W8": ("scikit-learn's defaults (hidden (100,), relu, adam, batch 200)",
            dict(max_iter=50, random_state=0)),
 }
 SMOKE_MAX_ITER = 3
@@ -526,7 +528,7 @@ def estimator_workload(name, smoke):
         x, y = x[:SMOKE_SAMPLES[name]], y[:SMOKE_SAMPLES[name]]
         params = dict(params, max_iter=SMOKE_MAX_ITER)
     workload = Workload(name, f"{name}: digits, {x.shape[0]:,} samples, `MLPClassifier` {label}, "
-                              "float64", "fit", kind="fit")
+                              f"max_iter={params['max_iter']}, float64", "fit", kind="fit")
     fitted = {}
     for system, estimator_class in (("nncore", nncore.MLPClassifier),
                                     ("scikit-learn", sklearn_peer.MLPClassifier)):
@@ -897,14 +899,37 @@ def markdown(results, meta, env, smoke, with_checks=True):
     return "\n".join(lines)
 
 
-def update_readme(results_markdown):
-    """Put the results (without their title) between the README's markers."""
-    start, end = README_MARKERS
+def update_readme(results_markdown, estimator_markdown):
+    """Put the results (without their title) between the README's markers,
+    and the estimators' rows between theirs."""
     text = README.read_text()
+    text = replace_between(text, README_MARKERS, results_markdown.split("\n", 2)[2].strip())
+    text = replace_between(text, README_ESTIMATOR_MARKERS, estimator_markdown)
+    README.write_text(text)
+
+
+def replace_between(text, markers, body):
+    start, end = markers
     before, rest = text.split(start, 1)
     after = rest.split(end, 1)[1]
-    body = results_markdown.split("\n", 2)[2].strip()
-    README.write_text(f"{before}{start}\n{body}\n{end}{after}")
+    return f"{before}{start}\n{body}\n{end}{after}"
+
+
+def estimator_rows(results, meta, env):
+    """The estimators' whole-fit rows and their targets, for the README."""
+    lines = [f"Measured by `bench/run.py` (median of interleaved rounds, one BLAS thread, "
+             f"{env['cpu']}); the fitted `coefs_` match scikit-learn's (checked after the timing):",
+             "", "| workload | nncore | scikit-learn | nncore is | target |", "|---|---|---|---|---|"]
+    for target in TARGETS:
+        if target.workload not in ESTIMATOR_WORKLOADS or target.workload not in results:
+            continue
+        systems = results[target.workload]
+        factor = ratio(results, target.workload, target.system, target.baseline)
+        verdict = "met" if factor >= target.factor else "missed"
+        lines.append(f"| {meta[target.workload]['label']} | {format_seconds(systems['nncore']['median_s'])} "
+                     f"| {format_seconds(systems['scikit-learn']['median_s'])} | {factor:.1f}× faster "
+                     f"| ≥ {target.factor}× ({verdict}) |")
+    return "\n".join(lines)
 
 
 def main(argv=None):
@@ -952,7 +977,8 @@ def main(argv=None):
     (args.output / "RESULTS.md").write_text(markdown(results, meta, env, args.smoke))
     print(f"wrote {args.output / 'results.json'} and {args.output / 'RESULTS.md'}")
     if not args.smoke and args.output == HERE:
-        update_readme(markdown(results, meta, env, args.smoke, with_checks=False))
+        update_readme(markdown(results, meta, env, args.smoke, with_checks=False),
+                      estimator_rows(results, meta, env))
         print(f"updated the table in {README}")
 
 
