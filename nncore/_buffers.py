@@ -33,6 +33,44 @@ class BufferAttribute:
             f"place; assign new values of the same shape instead")
 
 
+class ComputedAttribute:
+    """A buffer the forward pass fills: reading gives it (once ``ready_flag``,
+    if given, is true); assigning or deleting raises AttributeError.
+
+    Parameters
+    ----------
+    buffer_name : str
+        The instance attribute that holds the buffer.
+    ready_flag : str, optional
+        An instance attribute that is true once the buffer holds values.
+    """
+
+    def __init__(self, buffer_name, ready_flag=None):
+        self.buffer_name = buffer_name
+        self.ready_flag = ready_flag
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        if self.ready_flag is not None and not getattr(instance, self.ready_flag):
+            raise AttributeError(f"{self.name}: not computed yet; call feedforward() first")
+        return getattr(instance, self.buffer_name)
+
+    def __set__(self, instance, value):
+        raise AttributeError(self._read_only("assigned"))
+
+    def __delete__(self, instance):
+        raise AttributeError(self._read_only("deleted"))
+
+    def _read_only(self, action):
+        return (f"{self.name}: cannot be {action}; it is read-only, computed by feedforward() and "
+                "train(); assign input, y, weights1 or weights2 instead, or copy it "
+                f"(nn.{self.name}.copy()) to keep or change a snapshot")
+
+
 class ParameterList(list):
     """A fixed-length list of live parameter views (``MLP.coefs_``, ``intercepts_``).
 

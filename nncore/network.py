@@ -6,7 +6,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from nncore._buffers import BufferAttribute
+from nncore._buffers import BufferAttribute, ComputedAttribute
 from nncore._engine import engine_class
 from nncore._kernels import ACTIVATION_CODES, LOSS_CODES
 from nncore._typing import ArrayLike, DTypeLike, FloatArray
@@ -57,6 +57,9 @@ class NeuralNetwork:
     y = BufferAttribute("_y")
     weights1 = BufferAttribute("_weights1")
     weights2 = BufferAttribute("_weights2")
+    # The forward pass's values, read-only: the engine writes them in place.
+    output = ComputedAttribute("_output")
+    layer1 = ComputedAttribute("_layer1", ready_flag="_forward_done")
 
     def __init__(self, x: ArrayLike, y: ArrayLike, hidden: int = 4, learning_rate: float = 1.0,
                  dtype: DTypeLike = np.float64) -> None:
@@ -208,37 +211,3 @@ class NeuralNetwork:
     @property
     def dtype(self) -> np.dtype[Any]:
         return self._weights1.dtype
-
-    @property
-    def output(self):
-        """The output layer's values from the last forward pass (read-only)."""
-        return self._output
-
-    @output.setter
-    def output(self, value):
-        raise AttributeError(_computed("output", "assigned"))
-
-    @output.deleter
-    def output(self):
-        raise AttributeError(_computed("output", "deleted"))
-
-    @property
-    def layer1(self):
-        """The hidden layer's values from the last forward pass (read-only)."""
-        if not self._forward_done:
-            raise AttributeError("layer1: not computed yet; call feedforward() first")
-        return self._layer1
-
-    @layer1.setter
-    def layer1(self, value):
-        raise AttributeError(_computed("layer1", "assigned"))
-
-    @layer1.deleter
-    def layer1(self):
-        raise AttributeError(_computed("layer1", "deleted"))
-
-
-def _computed(name, action):
-    return (f"{name}: cannot be {action}; it is read-only, computed by feedforward() and "
-            "train(); assign input, y, weights1 or weights2 instead, or copy it "
-            f"(nn.{name}.copy()) to keep or change a snapshot")

@@ -410,8 +410,7 @@ class _BaseMLP(BaseEstimator):
         y_pred = self._predict(X, check_input=False)
         if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
             return np.nan
-        score = accuracy_score if is_classifier(self) else r2_score
-        return score(y, y_pred, sample_weight=sample_weight)
+        return self._score_function(y, y_pred, sample_weight=sample_weight)
 
     def _check_solver(self):
         if self.solver not in ("sgd", "adam"):
@@ -448,6 +447,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                  beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8,
                  n_iter_no_change: Union[int, float] = 10, max_fun: int = 15000) -> None:
         _store_parameters(self, locals())
+
+    def _score_function(self, y, y_pred, sample_weight):
+        return accuracy_score(y, y_pred, sample_weight=sample_weight)
 
     def _head(self):
         if self._label_binarizer.y_type_ == "multiclass":
@@ -549,6 +551,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
                  beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8,
                  n_iter_no_change: Union[int, float] = 10, max_fun: int = 15000) -> None:
         _store_parameters(self, locals())
+
+    def _score_function(self, y, y_pred, sample_weight):
+        return r2_score(y, y_pred, sample_weight=sample_weight)
 
     def _head(self):
         return _REGRESSION_HEADS[self.loss]

@@ -6,10 +6,13 @@ import pytest
 
 import nncore
 
-SOURCE_TREE = pathlib.Path(__file__).resolve().parent.parent / "nncore"
-if pathlib.Path(nncore.__file__).resolve().parent == SOURCE_TREE:
+# The engine's template is in a source checkout but never in an installed
+# package (wheel or sdist install): its presence means the tests would run
+# against the uncompiled sources, not what users get.
+PACKAGE = pathlib.Path(nncore.__file__).resolve().parent
+if (PACKAGE / "_engine.pyx.tp").exists():
     raise RuntimeError(
-        f"nncore was imported from the source folder {SOURCE_TREE}, not the installed "
+        f"nncore was imported from the source folder {PACKAGE}, not the installed "
         "package; install it (pip install .) and run pytest from outside the source root"
     )
 
