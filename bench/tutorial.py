@@ -135,7 +135,6 @@ def tutorial_label(name, n_samples, n_in, hidden, n_out, dtype):
     return f"{name}: {n_samples}x{n_in} → {hidden} → {n_out}, {np.dtype(dtype).name}"
 
 
-
 def measure_xor_loop(rounds):
     """The tutorial's own loop, 1,500 x feedforward() + backprop() from a fresh
     network, timed whole (construction excluded), systems taking turns."""
