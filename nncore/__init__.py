@@ -34,8 +34,7 @@ def _require_extensions():
 _require_extensions()
 del _require_extensions
 
-from nncore._serialize import load
-from nncore.model import MLP, Gradients
+from nncore.model import MLP, Gradients, load
 from nncore.network import NeuralNetwork
 from nncore.neuron import Neuron, OurNeuralNetwork
 from nncore.optimizers import SGD, Adam

@@ -4,7 +4,8 @@ from nncore._validation import check_assignment
 
 class BufferAttribute:
     """Reading gives the buffer itself; assigning checks the new value and
-    copies it in, so the buffer (and every pointer to it) stays put.
+    copies it in, so the buffer (and every pointer to it) stays put. The
+    owner has an ``_in_use`` guard (``nncore._exclusive.Exclusive``).
 
     Parameters
     ----------
@@ -24,8 +25,9 @@ class BufferAttribute:
         return getattr(instance, self.buffer_name)
 
     def __set__(self, instance, value):
-        buffer = getattr(instance, self.buffer_name)
-        buffer[...] = check_assignment(self.name, value, buffer)
+        with instance._in_use:  # never while the compiled code works on it
+            buffer = getattr(instance, self.buffer_name)
+            buffer[...] = check_assignment(self.name, value, buffer)
 
     def __delete__(self, instance):
         raise AttributeError(
@@ -78,17 +80,20 @@ class ParameterList(list):
     checks its shape and values and copies it in. It is a ``list`` (so
     ``coefs_ + intercepts_`` works, as scikit-learn's code expects), but one
     whose length and order are fixed; a copy of it is a plain list.
+    Assignments run under ``guard``, the owning model's ``_in_use``.
     """
 
-    def __init__(self, name, views):
+    def __init__(self, name, views, guard):
         super().__init__(views)
         self._name = name
+        self._guard = guard
 
     def __setitem__(self, index, value):
         if not isinstance(index, int):
             raise TypeError(f"{self._name}: got index {index!r}, expected an int")
-        view = list.__getitem__(self, index)
-        view[...] = check_assignment(f"{self._name}[{index}]", value, view)
+        with self._guard:
+            view = list.__getitem__(self, index)
+            view[...] = check_assignment(f"{self._name}[{index}]", value, view)
 
     def _fixed(self, *args, **kwargs):
         raise TypeError(f"{self._name}: has one array per layer, fixed when the network is made; "
@@ -112,7 +117,8 @@ class ParameterList(list):
         values = list(values)
         if len(values) != len(self):
             raise ValueError(f"{self._name}: got {values!r}, {expected}")
-        checked = [check_assignment(f"{self._name}[{i}]", value, view)
-                   for i, (value, view) in enumerate(zip(values, self))]
-        for view, value in zip(self, checked):
-            view[...] = value
+        with self._guard:
+            checked = [check_assignment(f"{self._name}[{i}]", value, view)
+                       for i, (value, view) in enumerate(zip(values, self))]
+            for view, value in zip(self, checked):
+                view[...] = value

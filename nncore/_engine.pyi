@@ -22,9 +22,8 @@ class _Engine:
     epochs_done: int
     loss: float
     learning_rate: float
-    l2: float
-    data_loss_factor: float
-    step_count: int
+    @property
+    def step_count(self) -> int: ...
     def __init__(
         self,
         widths: Sequence[int],
@@ -52,7 +51,6 @@ class _Engine:
         epsilon: float = ...,
     ) -> None: ...
     def reset_optimizer(self) -> None: ...
-    def restore_loss(self, value: float) -> None: ...
     def get_state(self) -> dict[str, Any]: ...
     def set_state(self, state: dict[str, Any]) -> None: ...
     def bind(self, inputs: _Array, targets: _Array) -> None: ...
@@ -60,7 +58,15 @@ class _Engine:
     def step_bound(self) -> None: ...
     def predict(self, inputs: _Array, outputs: _Array) -> None: ...
     def predict_one(self, inputs: object, outputs: object) -> bool: ...
-    def evaluate(self, inputs: _Array, targets: _Array, sample_weight: Optional[_Array], gradients: bool) -> float: ...
+    def evaluate(
+        self,
+        inputs: _Array,
+        targets: _Array,
+        sample_weight: Optional[_Array],
+        gradients: bool,
+        l2: float = ...,
+        data_loss_factor: float = ...,
+    ) -> float: ...
     def fit_epochs(
         self,
         inputs: _Array,
@@ -70,6 +76,8 @@ class _Engine:
         epochs: int,
         batch_size: int,
         losses: Optional[NDArray[np.float64]],
+        l2: float = ...,
+        data_loss_factor: float = ...,
     ) -> None: ...
 
 @disjoint_base

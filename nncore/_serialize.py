@@ -25,17 +25,18 @@ import os
 import tokenize
 import zipfile
 import zlib
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import Any, Optional, Union
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from nncore.model import MLP
+from nncore._atomic import atomic_write
 
 FORMAT_NAME = "nncore.MLP"
 FORMAT_VERSION = 1
-_ARRAYS = ("params", "first_moment", "second_moment")
-_MEMBERS = {"format", "version", "config", "training", *_ARRAYS}
+ARRAYS = ("params", "first_moment", "second_moment")
+# The numbers of the training state, kept in the ``training`` member.
+_NUMBERS = ("optimizer", "l2", "step_count", "loss")
+_MEMBERS = {"format", "version", "config", "training", *ARRAYS}
 _OPTIONAL = {"extra"}
 # The text members (format, version, config, training) are a few hundred
 # bytes; a bound keeps a damaged or hostile one from inflating to gigabytes.
@@ -43,58 +44,50 @@ _MAX_TEXT_BYTES = 1 << 20
 _HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0,
                    (2, 0): np.lib.format.read_array_header_2_0}
 
+Path = Union[str, "os.PathLike[str]"]
 
-def save(model: MLP, path: Union[str, os.PathLike[str]], extra: Optional[dict[str, Any]] = None) -> None:
-    """Write ``model`` to ``path``; ``extra``, a dict, becomes the ``extra`` member."""
-    state = model._engine.get_state()  # copies, taken while no other thread trains
-    training = {
-        "optimizer": model.optimizer_.get_config() if model.optimizer_ is not None else None,
-        "l2": state["l2"],
-        "step_count": state["step_count"],
-        "loss": state["loss"],
-    }
+
+def write(path: Path, config: dict[str, Any], state: dict[str, Any],
+          extra: Optional[dict[str, Any]] = None) -> None:
+    """Write a model file: ``config`` (the constructor's arguments), ``state``
+    (``MLP._get_state()``: the three arrays and the numbers of ``_NUMBERS``)
+    and, if given, ``extra``. Atomic: ``path`` ends up holding either its old
+    contents or the whole new file."""
+    training = {name: state[name] for name in _NUMBERS}
     members: dict[str, Any] = {
         "format": np.array(FORMAT_NAME),
         "version": np.array(FORMAT_VERSION),
-        "config": np.array(json.dumps(model.get_config())),
+        "config": np.array(json.dumps(config)),
         "training": np.array(json.dumps(training)),
-        "params": state["params"],
-        "first_moment": state["first_moment"],
-        "second_moment": state["second_moment"],
+        **{name: state[name] for name in ARRAYS},
     }
     if extra is not None:
         members["extra"] = np.array(json.dumps(extra))
-    with open(path, "wb") as file:
+    with atomic_write(path) as file:
         np.savez(file, **members)
 
 
-def load(path: Union[str, os.PathLike[str]]) -> MLP:
-    """The model saved at ``path`` by ``MLP.save``: same parameters, bit for
-    bit, and the same optimizer state, so training resumes exactly.
+def read(path: Path) -> tuple[dict[str, Any], dict[str, Any], Optional[dict[str, Any]]]:
+    """``(config, state, extra)`` from a model file, each checked as far as the
+    format goes: the members, their headers and sizes against the
+    configuration's parameter count, finite arrays of the configuration's
+    dtype, and numbers of the right kinds. The configuration's values and the
+    optimizer's are checked by the model that is built from them.
 
     Raises
     ------
     ValueError
-        If the file is not a valid nncore model file (damaged, truncated,
-        from another program or a newer format version).
+        Naming the file, if it is not a valid nncore model file (damaged,
+        truncated, from another program or a newer format version).
     """
-    return load_with_extra(path)[0]
-
-
-def load_with_extra(path: Union[str, os.PathLike[str]]) -> tuple[MLP, Optional[dict[str, Any]]]:
-    """``(load(path), extra)``: the model and its ``extra`` member, a dict
-    (None when the file has none)."""
-    from nncore.model import MLP, _resolve_optimizer  # model imports this module
-    from nncore.optimizers import optimizer_from_config
-
     # Three steps, so nothing is allocated that the file's configuration
     # does not call for: the members' headers and the small text members,
     # then the checks of the configuration against the declared shapes,
     # then the arrays themselves.
     with _readable(path):
         declared = _read_headers(path)
-        members = _read_members(path, declared.keys() - set(_ARRAYS))
-    with _valid(path):
+        members = _read_members(path, declared.keys() - set(ARRAYS))
+    with invalid_file(path):
         _check_members(declared, members)
         config = json.loads(str(members["config"][()]))
         training = json.loads(str(members["training"][()]))
@@ -103,47 +96,45 @@ def load_with_extra(path: Union[str, os.PathLike[str]]) -> tuple[MLP, Optional[d
             raise ValueError("config and training must be JSON objects")
         if "extra" in members and not isinstance(extra, dict):
             raise ValueError(f"extra is {extra!r:.40}, expected a JSON object")
-        for name in _ARRAYS:
+        for name in ARRAYS:
             _check_size(config, name, declared[name])
-        model = MLP(**config)
     with _readable(path):
-        members.update(_read_members(path, _ARRAYS))
-    with _valid(path):
-        engine = model._engine
-        for name in _ARRAYS:
-            array = members[name]
-            if array.dtype != engine.params.dtype or array.shape != engine.params.shape:
-                raise ValueError(f"{name} has dtype {array.dtype} and shape {array.shape}, "
-                                 f"expected {engine.params.dtype} and {engine.params.shape}")
-            if not np.isfinite(array).all() or (name == "second_moment" and array.min() < 0):
-                raise ValueError(f"{name} has non-finite or invalid values")
-        optimizer = (optimizer_from_config(training["optimizer"])
-                     if training.get("optimizer") is not None else None)
-        if optimizer is not None:
-            # Valid in float64 is not enough: the updates run in the model's dtype.
-            _resolve_optimizer(optimizer, None, model.dtype)
-        step_count = training["step_count"]
-        l2 = training["l2"]
-        loss = training["loss"]
-        if not isinstance(step_count, int) or isinstance(step_count, bool) or not 0 <= step_count < 2**62:
-            raise ValueError(f"step_count is {step_count!r}, expected an int >= 0")
-        if not isinstance(l2, (int, float)) or not np.isfinite(l2) or l2 < 0:
-            raise ValueError(f"l2 is {l2!r}, expected a finite number >= 0")
-        if not isinstance(loss, (int, float)):
-            raise ValueError(f"loss is {loss!r}, expected a number")
-    engine.params[...] = members["params"]
-    engine.first_moment[...] = members["first_moment"]
-    engine.second_moment[...] = members["second_moment"]
-    if optimizer is not None:
-        hyper = optimizer.get_config()
-        del hyper["name"]
-        from nncore._engine import OPTIMIZER_CODES
-        engine.configure_optimizer(OPTIMIZER_CODES[optimizer.name], **hyper)
-    model.optimizer_ = optimizer
-    engine.l2 = float(l2)
-    engine.step_count = step_count
-    engine.restore_loss(float(loss))
-    return model, extra
+        members.update(_read_members(path, ARRAYS))
+    with invalid_file(path):
+        state = {name: training.get(name) for name in _NUMBERS}
+        state.update((name, members[name]) for name in ARRAYS)
+        _check_state(state, config.get("dtype", "float64"))
+    return config, state, extra
+
+
+@contextlib.contextmanager
+def invalid_file(path):
+    """What the checks of a file's contents raise, as a ValueError naming the file."""
+    try:
+        yield
+    except (ValueError, TypeError, KeyError, RecursionError) as exc:
+        raise ValueError(f"{path}: not a valid nncore model file: {exc}") from None
+
+
+def _check_state(state, dtype):
+    if dtype not in ("float64", "float32"):
+        raise ValueError(f"dtype is {dtype!r:.40}, expected 'float64' or 'float32'")
+    for name in ARRAYS:
+        array = state[name]
+        if array.dtype != np.dtype(dtype):  # native byte order too
+            raise ValueError(f"{name} has dtype {array.dtype}, expected {dtype}")
+        if not np.isfinite(array).all() or (name == "second_moment" and array.min() < 0):
+            raise ValueError(f"{name} has non-finite or invalid values")
+    step_count, l2, loss = state["step_count"], state["l2"], state["loss"]
+    if not isinstance(step_count, int) or isinstance(step_count, bool) or not 0 <= step_count < 2**62:
+        raise ValueError(f"step_count is {step_count!r}, expected an int >= 0")
+    if not isinstance(l2, (int, float)) or isinstance(l2, bool) or not np.isfinite(l2) or l2 < 0:
+        raise ValueError(f"l2 is {l2!r}, expected a finite number >= 0")
+    if not isinstance(loss, (int, float)) or isinstance(loss, bool):
+        raise ValueError(f"loss is {loss!r}, expected a number")
+    if state["optimizer"] is not None and not isinstance(state["optimizer"], dict):
+        raise ValueError(f"optimizer is {state['optimizer']!r:.40}, expected a JSON object or null")
+    state["l2"], state["loss"] = float(l2), float(loss)
 
 
 @contextlib.contextmanager
@@ -159,15 +150,6 @@ def _readable(path):
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, RuntimeError,
             MemoryError, SyntaxError, tokenize.TokenError, zlib.error) as exc:
         raise ValueError(f"{path}: not a readable nncore model file ({type(exc).__name__}: {exc})") from None
-
-
-@contextlib.contextmanager
-def _valid(path):
-    """What the checks of the members raise, as a ValueError naming the file."""
-    try:
-        yield
-    except (ValueError, TypeError, KeyError, RecursionError) as exc:
-        raise ValueError(f"{path}: not a valid nncore model file: {exc}") from None
 
 
 def _read_headers(path):
@@ -189,7 +171,7 @@ def _read_headers(path):
                 raise ValueError(f"member {info.filename} declares shape {shape}, more "
                                  "data than the file holds")
             name = info.filename.removesuffix(".npy")
-            if name not in _ARRAYS and size > _MAX_TEXT_BYTES:
+            if name not in ARRAYS and size > _MAX_TEXT_BYTES:
                 raise ValueError(f"member {info.filename} declares {size} bytes, expected "
                                  f"at most {_MAX_TEXT_BYTES}")
             declared[name] = (shape, dtype)

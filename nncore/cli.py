@@ -28,7 +28,9 @@ import numpy as np
 
 import nncore
 from nncore import _serialize
+from nncore._atomic import atomic_write
 from nncore._config import HIDDEN_ACTIVATIONS
+from nncore.model import load_with_extra
 
 PROG = "nncore"
 # A numeric target is a classification's when its values are whole numbers
@@ -287,6 +289,8 @@ class Table:
 
 def train_command(args):
     pyplot = _pyplot() if args.plot else None  # before any work: a missing matplotlib fails fast
+    if pyplot is not None:
+        _plot_format(args.plot)
     for option, path in (("--save", args.save), ("--plot", args.plot)):
         _check_folder(option, path)
     table = Table(args.data)
@@ -341,7 +345,7 @@ def train_command(args):
         if classes is not None:
             extra["classes"] = classes
         try:
-            _serialize.save(model, args.save, extra=extra)
+            model._save(args.save, extra=extra)
         except OSError as exc:
             raise CommandError(f"--save: cannot write {args.save} ({exc})") from None
         print(f"saved the model to {args.save} (it takes the raw columns)")
@@ -429,7 +433,7 @@ def fold_scaling(model, x_mean, x_scale, y_mean=0.0, y_scale=1.0):
                              "identity output can take the target's scaling")
         model.coefs_[-1] = model.coefs_[-1] * y_scale
         model.intercepts_[-1] = model.intercepts_[-1] * y_scale + y_mean
-    model._engine.reset_optimizer()
+    model._reset_optimizer()
 
 
 def _scores(model, X, y, classes, train_rows, validation_rows):
@@ -475,6 +479,17 @@ def _pyplot():
     matplotlib.use("Agg")  # files only: no display needed
     import matplotlib.pyplot
     return matplotlib.pyplot
+
+
+def _plot_format(path):
+    """The image format that ``path``'s extension names (png without one)."""
+    extension = os.path.splitext(path)[1][1:].lower() or "png"
+    from matplotlib.backend_bases import FigureCanvasBase
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if extension not in formats:
+        raise CommandError(f"--plot: got {path!r}, expected a file name ending in one of "
+                           f"{', '.join('.' + name for name in sorted(formats))}")
+    return extension
 
 
 def plot_training(pyplot, path, history, model, X, y, classes, features, target):
@@ -527,7 +542,8 @@ def plot_training(pyplot, path, history, model, X, y, classes, features, target)
         axis.set_ylabel(features[1])
     figure.tight_layout()
     try:
-        figure.savefig(path, dpi=100)
+        with atomic_write(path) as file:
+            figure.savefig(file, dpi=100, format=_plot_format(path))
     except OSError as exc:
         raise CommandError(f"--plot: cannot write {path} ({exc})") from None
     finally:
@@ -540,7 +556,7 @@ def plot_training(pyplot, path, history, model, X, y, classes, features, target)
 def _load(path):
     """(model, extra) from ``path``, or a CommandError."""
     try:
-        return _serialize.load_with_extra(path)
+        return load_with_extra(path)
     except FileNotFoundError:
         raise CommandError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -565,7 +581,7 @@ def predict_command(args):
         _write_csv(sys.stdout, header, rows)
         return 0
     try:
-        with open(args.output, "w", newline="", encoding="utf-8") as file:
+        with atomic_write(args.output, "w", newline="", encoding="utf-8") as file:
             _write_csv(file, header, rows)
     except OSError as exc:
         raise CommandError(f"--output: cannot write {args.output} ({exc})") from None
@@ -603,13 +619,13 @@ def _columns_of(path, model, extra):
 
 def info_command(args):
     model, extra = _load(args.model)
-    engine = model._engine
+    state = model._get_state()
     optimizer = model.optimizer_
     if optimizer is None:
         trained = "none (never trained)"
-    elif optimizer.name == "adam" and engine.step_count:
-        trained = f"{optimizer!r}, {engine.step_count} steps taken"
-    elif optimizer.name == "sgd" and optimizer.momentum and np.any(engine.first_moment):
+    elif optimizer.name == "adam" and state["step_count"]:
+        trained = f"{optimizer!r}, {state['step_count']} steps taken"
+    elif optimizer.name == "sgd" and optimizer.momentum and np.any(state["first_moment"]):
         trained = f"{optimizer!r}, with its velocity"
     else:
         trained = f"{optimizer!r}, no saved moments"
@@ -623,7 +639,7 @@ def info_command(args):
         ("dtype", model.dtype.name),
         ("parameters", f"{model.params_.size}" + ("" if model.bias else " (no biases)")),
         ("optimizer", trained),
-        ("last loss", f"{engine.loss:.6g}" if np.isfinite(engine.loss) else "none"),
+        ("last loss", f"{state['loss']:.6g}" if np.isfinite(state["loss"]) else "none"),
     ]
     if extra is not None:
         extra = dict(extra)

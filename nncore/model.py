@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import copy
 import os
-import threading
 from collections import namedtuple
 from typing import Any, Callable, Optional, Sequence, Union
 
@@ -11,6 +10,7 @@ import numpy as np
 
 from nncore import _serialize
 from nncore._buffers import ParameterList
+from nncore._exclusive import Exclusive
 from nncore._config import (
     DEFAULT_LOSS,
     FUSED_OUTPUT,
@@ -28,7 +28,7 @@ from nncore._validation import (
     check_positive_int, check_positive_scalar, check_random_state, check_sample_weight,
     check_same_samples, check_targets,
 )
-from nncore.optimizers import OPTIMIZER_CLASSES, SGD, Adam
+from nncore.optimizers import OPTIMIZER_CLASSES, SGD, Adam, optimizer_from_config
 from nncore.training import EarlyStopping, EarlyStoppingState, History
 
 Gradients = namedtuple("Gradients", ["loss", "coefs", "intercepts"])
@@ -133,8 +133,8 @@ class MLP:
         self.negative_slope = check_nonnegative_scalar("negative_slope", negative_slope, self.dtype)
         check_random_state(random_state)
         self.random_state = random_state
+        self._in_use = Exclusive()
         self._build_engine()
-        self._in_use = threading.RLock()  # re-entrant: callbacks may use the model
         self._initialize()
         self.history_: Optional[History] = None
         self.optimizer_: Optional[Union[SGD, Adam]] = None
@@ -151,9 +151,11 @@ class MLP:
 
     def _attach_views(self):
         engine = self._engine
-        self._coefs = ParameterList("coefs_", [engine.weights(l) for l in range(engine.n_layers)])
+        self._coefs = ParameterList("coefs_", [engine.weights(l) for l in range(engine.n_layers)],
+                                    self._in_use)
         self._intercepts = ParameterList(
-            "intercepts_", [engine.bias(l) for l in range(engine.n_layers)] if self.bias else [])
+            "intercepts_", [engine.bias(l) for l in range(engine.n_layers)] if self.bias else [],
+            self._in_use)
 
     def _initialize(self):
         """Glorot-uniform weights and biases from ``random_state``; a fresh optimizer."""
@@ -164,7 +166,7 @@ class MLP:
             self._coefs[l][...] = self._rng.uniform(-bound, bound, (fan_in, fan_out))
             if self.bias:
                 self._intercepts[l][...] = self._rng.uniform(-bound, bound, fan_out)
-        self._engine.reset_optimizer()
+        self._reset_optimizer()
         self.optimizer_ = None
 
     @property
@@ -215,29 +217,95 @@ class MLP:
     # -- copying and pickling: a copy never shares buffers -------------------------
 
     def __getstate__(self):
-        state = self.__dict__.copy()
-        del state["_coefs"], state["_intercepts"]  # views: rebuilt from the engine
-        del state["_in_use"]
+        with self._in_use:  # one consistent snapshot, never mid-fit
+            state = self.__dict__.copy()
+            del state["_coefs"], state["_intercepts"], state["_engine"]  # rebuilt
+            state["_state"] = self._get_state()
         return state
 
     def __setstate__(self, state):
+        state = dict(state)
+        training = state.pop("_state")
         self.__dict__.update(state)
-        self._in_use = threading.RLock()  # re-entrant: callbacks may use the model
-        self._attach_views()
-
-    def _exclusive(self, run, *args, **kwargs):
-        """run(*args, **kwargs) with this model to itself: a second thread
-        gets RuntimeError rather than changing the optimizer, the L2 penalty
-        or the workspace between another call's compiled steps."""
-        if not self._in_use.acquire(blocking=False):
-            raise RuntimeError(CONCURRENT_USE)
-        try:
-            return run(*args, **kwargs)
-        finally:
-            self._in_use.release()
+        self._build_engine()
+        self._set_state(training)
 
     def __copy__(self):
         return copy.deepcopy(self)
+
+    # -- the engine's one owner: the estimators, the command and the file format
+    #    reach the engine through these, with per-call options as arguments ---
+
+    def _get_state(self) -> dict[str, Any]:
+        """Copies of everything training changes: the one schema of a model's
+        training state, which pickling, ``save`` and ``load`` all use.
+
+        ``params``, ``first_moment`` and ``second_moment`` (arrays shaped as
+        ``params_``), ``optimizer`` (the last optimizer's ``get_config()``, or
+        None), ``step_count`` (Adam's t), ``l2`` (the last training call's
+        penalty) and ``loss`` (the last step's).
+        """
+        with self._in_use:
+            state = self._engine.get_state()
+        state["optimizer"] = self.optimizer_.get_config() if self.optimizer_ is not None else None
+        return state
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        """Copy in a state of ``_get_state``'s schema; its arrays must already be
+        checked (shape, dtype, finite). The optimizer is checked here, in
+        this model's dtype, before anything changes."""
+        optimizer = state["optimizer"]
+        if optimizer is not None:
+            optimizer = _resolve_optimizer(optimizer_from_config(optimizer), None, self.dtype)
+        with self._in_use:
+            engine_state = dict(state)
+            engine_state["optimizer"] = _engine_optimizer(optimizer)
+            self._engine.set_state(engine_state)
+            self.optimizer_ = optimizer
+
+    def _reset_optimizer(self) -> None:
+        """Zero the optimizer's moments and step count (its kind and
+        hyperparameters, ``optimizer_``, stay)."""
+        with self._in_use:
+            self._engine.reset_optimizer()
+
+    def _fit_epochs(self, inputs, targets, weights, order, epochs, batch_size, losses, *,
+                    optimizer, l2=0.0, data_loss_factor=1.0):
+        """``epochs`` epochs in compiled code on checked arrays (the engine's
+        dtype, C-contiguous), with ``optimizer`` (an SGD or Adam, checked)
+        from the current moments. Each epoch's loss goes to ``losses``; on an
+        exception, ``_epochs_done`` says how many whole epochs ran."""
+        with self._in_use:
+            engine = self._engine
+            kind, *hyperparameters = _engine_optimizer(optimizer)
+            engine.configure_optimizer(kind, *hyperparameters)
+            self.optimizer_ = optimizer
+            engine.reserve(batch_size)
+            engine.fit_epochs(inputs, targets, weights, order, epochs, batch_size, losses,
+                              l2, data_loss_factor)
+
+    @property
+    def _epochs_done(self) -> int:
+        """Whole epochs run by the last ``_fit_epochs``."""
+        return self._engine.epochs_done
+
+    def _evaluate(self, inputs, targets, weights, *, gradients=False, l2=0.0,
+                  data_loss_factor=1.0):
+        """The loss on checked arrays as ``fit`` minimises it (its data term
+        times ``data_loss_factor``); with ``gradients``, ``(loss, grads)``,
+        grads a fresh flat array shaped as ``params_``."""
+        with self._in_use:
+            engine = self._engine
+            if not gradients:
+                engine.reserve(min(inputs.shape[0], _PREDICT_ROWS))
+                return engine.evaluate(inputs, targets, weights, False, l2, data_loss_factor)
+            engine.reserve(inputs.shape[0])
+            loss = engine.evaluate(inputs, targets, weights, True, l2, data_loss_factor)
+            return loss, engine.grads.copy()
+
+    def _save(self, path, extra=None):
+        """``save``, with ``extra`` (a dict) as the file's extra member."""
+        _serialize.write(path, self.get_config(), self._get_state(), extra)
 
     # -- training ----------------------------------------------------------------
 
@@ -338,7 +406,9 @@ class MLP:
                            progress=False, reinitialize=False)
 
     def _train(self, X, y, **options):
-        return self._exclusive(self._train_alone, X, y, **options)
+        # The lock first: a refused call changes nothing, not even by a check.
+        with self._in_use:
+            return self._train_alone(X, y, **options)
 
     def _train_alone(self, X, y, *, epochs, batch_size, optimizer, learning_rate, shuffle,
                      random_state, sample_weight, l2, validation_data, early_stopping,
@@ -360,15 +430,8 @@ class MLP:
         if reinitialize:
             self._initialize()
         shuffle_rng = shuffle_rng if shuffle_rng is not None else self._rng
-        engine = self._engine
         if self.optimizer_ is None or self.optimizer_.name != optimizer.name:
-            engine.reset_optimizer()
-        config = optimizer.get_config()
-        del config["name"]
-        engine.configure_optimizer(OPTIMIZER_CODES[optimizer.name], **config)
-        self.optimizer_ = optimizer
-        engine.l2 = l2
-        engine.reserve(batch_size)
+            self._reset_optimizer()
 
         history = self.history_ = History()
         per_epoch = validation is not None or stopping is not None or callback is not None
@@ -382,20 +445,21 @@ class MLP:
                 order = _permutations(shuffle_rng, n_samples, count) if shuffle else None
                 losses = np.full(count, np.nan)
                 try:
-                    engine.fit_epochs(inputs, targets, weights, order, count, batch_size, losses)
+                    self._fit_epochs(inputs, targets, weights, order, count, batch_size, losses,
+                                     optimizer=optimizer, l2=l2)
                 finally:
-                    history.loss.extend(losses[:engine.epochs_done].tolist())
+                    history.loss.extend(losses[:self._epochs_done].tolist())
                 epoch = history.epochs - 1
                 logs = {"loss": history.loss[-1]}
                 if validation is not None:
-                    logs["val_loss"] = self._loss(*validation, l2=0.0)
+                    logs["val_loss"] = self._evaluate(*validation)
                     logs["val_score"] = self._score(*validation)
                     history.val_loss.append(logs["val_loss"])
                     history.val_score.append(logs["val_score"])
                 if stopping is not None and stopping.update(epoch, logs):
                     history.best_epoch = epoch
                     if stopping.rule.restore_best:
-                        best_params = engine.params.copy()
+                        best_params = self.params_.copy()
                 if bar is not None:
                     bar.update(history.epochs, logs)
                 if callback is not None and callback(epoch, dict(logs)) is True:
@@ -408,7 +472,7 @@ class MLP:
             if bar is not None:
                 bar.close(history.epochs, logs)
         if best_params is not None:
-            engine.params[...] = best_params
+            self.params_[...] = best_params
         return history
 
     def _epochs_per_chunk(self, n_samples, shuffle):
@@ -438,8 +502,17 @@ class MLP:
         -------
         ndarray of shape (n_samples, n_outputs) or (n_outputs,)
         """
-        if out is not None and self._engine.predict_one(X, out):
-            return out
+        lock = self._in_use.lock
+        if not lock.acquire(blocking=False):
+            raise RuntimeError(CONCURRENT_USE)
+        try:
+            if out is not None and self._engine.predict_one(X, out):
+                return out
+            return self._predict(X, out)
+        finally:
+            lock.release()
+
+    def _predict(self, X, out):
         inputs, one_sample = check_inputs("X", X, self.layer_sizes[0], self.dtype)
         n_samples, n_outputs = inputs.shape[0], self.layer_sizes[-1]
         shape = (n_outputs,) if one_sample else (n_samples, n_outputs)
@@ -456,9 +529,10 @@ class MLP:
     def loss(self, X: ArrayLike, y: ArrayLike, *, sample_weight: Optional[ArrayLike] = None,
              l2: float = 0.0) -> float:
         """The loss on (X, y), as ``fit`` minimises it (with this L2 penalty)."""
-        inputs, targets, weights = self._check_data(X, y, sample_weight)
-        l2 = check_nonnegative_scalar("l2", l2, self.dtype)
-        return self._exclusive(self._loss, inputs, targets, weights, l2=l2)
+        with self._in_use:
+            inputs, targets, weights = self._check_data(X, y, sample_weight)
+            l2 = check_nonnegative_scalar("l2", l2, self.dtype)
+            return self._evaluate(inputs, targets, weights, l2=l2)
 
     def gradients(self, X: ArrayLike, y: ArrayLike, *, sample_weight: Optional[ArrayLike] = None,
                   l2: float = 0.0) -> Gradients:
@@ -471,21 +545,13 @@ class MLP:
             ``(loss, coefs, intercepts)``: the loss, and fresh arrays shaped
             as ``coefs_`` and ``intercepts_``.
         """
-        inputs, targets, weights = self._check_data(X, y, sample_weight)
-        l2 = check_nonnegative_scalar("l2", l2, self.dtype)
-        return self._exclusive(self._gradients, inputs, targets, weights, l2)
-
-    def _gradients(self, inputs, targets, weights, l2):
-        engine = self._engine
-        engine.reserve(inputs.shape[0])
-        saved, engine.l2 = engine.l2, l2
-        try:
-            loss = engine.evaluate(inputs, targets, weights, True)
-        finally:
-            engine.l2 = saved
-        grads = engine.grads.copy()
+        with self._in_use:
+            inputs, targets, weights = self._check_data(X, y, sample_weight)
+            l2 = check_nonnegative_scalar("l2", l2, self.dtype)
+            loss, grads = self._evaluate(inputs, targets, weights, gradients=True, l2=l2)
+            slices = self._engine.weight_slices()
         coefs, intercepts = [], []
-        for (layer, (weights_at, bias_at)), coef in zip(enumerate(engine.weight_slices()), self._coefs):
+        for (weights_at, bias_at), coef in zip(slices, self._coefs):
             coefs.append(grads[weights_at].reshape(coef.shape))
             if bias_at is not None:
                 intercepts.append(grads[bias_at])
@@ -494,19 +560,11 @@ class MLP:
     def score(self, X: ArrayLike, y: ArrayLike, *, sample_weight: Optional[ArrayLike] = None) -> float:
         """Accuracy for softmax and logistic outputs (every output of a sample
         right), R^2 averaged over outputs otherwise."""
-        return self._score(*self._check_data(X, y, sample_weight))
-
-    def _loss(self, inputs, targets, weights, l2):
-        engine = self._engine
-        engine.reserve(min(inputs.shape[0], _PREDICT_ROWS))
-        saved, engine.l2 = engine.l2, l2
-        try:
-            return engine.evaluate(inputs, targets, weights, False)
-        finally:
-            engine.l2 = saved
+        with self._in_use:
+            return self._score(*self._check_data(X, y, sample_weight))
 
     def _score(self, inputs, targets, weights):
-        predicted = self.predict(inputs)
+        predicted = self._predict(inputs, None)
         if self.output_activation == "softmax":
             return float(np.average(predicted.argmax(axis=1) == targets.argmax(axis=1), weights=weights))
         if self.output_activation == "logistic":
@@ -537,8 +595,33 @@ class MLP:
     # -- persistence ---------------------------------------------------------------
 
     def save(self, path: Union[str, os.PathLike[str]]) -> None:
-        """Write the model to ``path`` in nncore's ``.npz`` format (see ``nncore.load``)."""
-        _serialize.save(self, path)
+        """Write the model to ``path`` in nncore's ``.npz`` format (see
+        ``nncore.load``). The write is atomic: ``path`` holds either its old
+        contents or the whole model, even if the process dies mid-write."""
+        self._save(path)
+
+
+def load(path: Union[str, os.PathLike[str]]) -> MLP:
+    """The model saved at ``path`` by ``MLP.save``: same parameters, bit for
+    bit, and the same optimizer state, so training resumes exactly.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a valid nncore model file (damaged, truncated,
+        from another program or a newer format version).
+    """
+    return load_with_extra(path)[0]
+
+
+def load_with_extra(path: Union[str, os.PathLike[str]]) -> tuple[MLP, Optional[dict[str, Any]]]:
+    """``(load(path), extra)``: the model and its file's ``extra`` member, a
+    dict (None when the file has none)."""
+    config, state, extra = _serialize.read(path)
+    with _serialize.invalid_file(path):
+        model = MLP(**config)
+        model._set_state(state)
+    return model, extra
 
 
 def _resolve_head(output_activation, loss, n_outputs):
@@ -559,6 +642,18 @@ def _resolve_head(output_activation, loss, n_outputs):
         raise ValueError(f"output_activation: got 'softmax' with {n_outputs} output, expected at "
                          "least 2 outputs (a softmax of one value is always 1; use 'logistic')")
     return output_activation, loss
+
+
+def _engine_optimizer(optimizer):
+    """The engine's optimizer settings for an SGD, Adam or None: (kind,
+    learning_rate, momentum, nesterov, beta_1, beta_2, epsilon)."""
+    if optimizer is None:
+        return OPTIMIZER_CODES["sgd"], 1.0, 0.0, False, 0.9, 0.999, 1e-8
+    if isinstance(optimizer, Adam):
+        return (OPTIMIZER_CODES["adam"], optimizer.learning_rate, 0.0, False,
+                optimizer.beta_1, optimizer.beta_2, optimizer.epsilon)
+    return (OPTIMIZER_CODES["sgd"], optimizer.learning_rate, optimizer.momentum,
+            optimizer.nesterov, 0.9, 0.999, 1e-8)
 
 
 def _with_rate(optimizer, learning_rate):

@@ -8,6 +8,7 @@ import numpy as np
 
 from nncore._buffers import BufferAttribute, ComputedAttribute
 from nncore._engine import engine_class
+from nncore._exclusive import Exclusive
 from nncore._kernels import ACTIVATION_CODES, LOSS_CODES
 from nncore._typing import ArrayLike, DTypeLike, FloatArray
 from nncore._validation import (
@@ -82,6 +83,7 @@ class NeuralNetwork:
         # Everything that can fail (a MemoryError, Ctrl-C in the draws) has
         # run: only now does the object change, so it is never half-built.
         self._engine = engine
+        self._in_use = Exclusive()
         self._n_samples = n_samples
         self._forward_done = False
         self._epochs_done = 0
@@ -98,13 +100,18 @@ class NeuralNetwork:
         self._y = y.view()
 
     def __getstate__(self):
-        state = self.__dict__.copy()
-        for name in ("_weights1", "_weights2", "_layer1", "_output"):
-            del state[name]  # views: rebuilt from the new engine
-        # The engine pickles its parameters and optimizer, not its workspace,
-        # so the last forward pass (which backprop() uses) travels here.
-        state["_layer1"] = self._layer1.copy()
-        state["_output"] = self._output.copy()
+        with self._in_use:  # one snapshot, taken while no other thread trains
+            state = self.__dict__.copy()
+            for name in ("_weights1", "_weights2", "_layer1", "_output"):
+                del state[name]  # views: rebuilt from the new engine
+            # The engine pickles its parameters and optimizer, not its
+            # workspace, so the last forward pass (which backprop() uses)
+            # travels here.
+            state["_engine"] = copy.deepcopy(self._engine)
+            state["_layer1"] = self._layer1.copy()
+            state["_output"] = self._output.copy()
+            state["_input"] = self._input.copy()
+            state["_y"] = self._y.copy()
         return state
 
     def __setstate__(self, state):
@@ -123,8 +130,9 @@ class NeuralNetwork:
 
     def feedforward(self) -> None:
         """Compute ``layer1`` and ``output`` from ``input``."""
-        self._engine.forward_bound()
-        self._forward_done = True
+        with self._in_use:
+            self._engine.forward_bound()
+            self._forward_done = True
 
     def backprop(self) -> None:
         """One gradient-descent step on ``weights1`` and ``weights2``, using the
@@ -137,9 +145,11 @@ class NeuralNetwork:
         ValueError
             If the loss is not finite (the weights are then left unchanged).
         """
-        if not self._forward_done:
-            raise RuntimeError("backprop(): call feedforward() first; it computes the outputs backprop() uses")
-        self._engine.step_bound()
+        with self._in_use:
+            if not self._forward_done:
+                raise RuntimeError("backprop(): call feedforward() first; it computes the "
+                                   "outputs backprop() uses")
+            self._engine.step_bound()
 
     def train(self, epochs: int, record_loss: bool = False) -> Optional[FloatArray]:
         """Run ``epochs`` x (``feedforward()`` + ``backprop()``) in compiled code.
@@ -168,6 +178,10 @@ class NeuralNetwork:
             If a step's loss is not finite; that step's forward pass has run,
             its weights update has not.
         """
+        with self._in_use:
+            return self._train(epochs, record_loss)
+
+    def _train(self, epochs, record_loss):
         epochs = check_positive_int("epochs", epochs, minimum=0)
         record_loss = check_bool("record_loss", record_loss)
         # Checked and allocated before any state changes: a failure here
@@ -206,7 +220,8 @@ class NeuralNetwork:
 
     @learning_rate.setter
     def learning_rate(self, value: float) -> None:
-        self._engine.learning_rate = check_learning_rate(value, self.dtype)
+        with self._in_use:
+            self._engine.learning_rate = check_learning_rate(value, self.dtype)
 
     @property
     def dtype(self) -> np.dtype[Any]:

@@ -8,6 +8,7 @@ import numpy as np
 from nncore import _kernel_views as kernels
 from nncore import reference
 from nncore._buffers import BufferAttribute
+from nncore._exclusive import Exclusive
 from nncore._typing import ArrayLike, DTypeLike
 from nncore._validation import as_float_array, check_dtype, check_length, check_scalar
 
@@ -31,10 +32,14 @@ class Neuron:
         self._weights = as_float_array("weights", weights, dtype, ndim=1).reshape(-1, 1)
         self._weights_row = self._weights[:, 0]
         self._bias = np.array([check_scalar("bias", bias, dtype)], dtype=dtype)
+        self._in_use = Exclusive()
 
     def __getstate__(self):
-        state = self.__dict__.copy()
-        del state["_weights_row"]  # a view: rebuilt on the copy's own buffer
+        with self._in_use:
+            state = self.__dict__.copy()
+            del state["_weights_row"]  # a view: rebuilt on the copy's own buffer
+            state["_weights"] = self._weights.copy()
+            state["_bias"] = self._bias.copy()
         return state
 
     def __setstate__(self, state):
@@ -52,7 +57,8 @@ class Neuron:
 
     @bias.setter
     def bias(self, value: float) -> None:
-        self._bias[0] = check_scalar("bias", value, self._bias.dtype)
+        with self._in_use:
+            self._bias[0] = check_scalar("bias", value, self._bias.dtype)
 
     def feedforward(self, inputs: ArrayLike) -> float:
         """Output for one sample.
@@ -65,11 +71,12 @@ class Neuron:
         -------
         numpy scalar of the neuron's dtype, in (0, 1).
         """
-        x = as_float_array("inputs", inputs, self._weights.dtype, ndim=1)
-        check_length("inputs", x, self._weights.shape[0], "one value per weight")
-        total = np.empty((1, 1), dtype=x.dtype)
-        kernels.dense_forward(x.reshape(1, -1), self._weights, self._bias, total)
-        kernels.sigmoid_forward(total.reshape(-1), total.reshape(-1))
+        with self._in_use:
+            x = as_float_array("inputs", inputs, self._weights.dtype, ndim=1)
+            check_length("inputs", x, self._weights.shape[0], "one value per weight")
+            total = np.empty((1, 1), dtype=x.dtype)
+            kernels.dense_forward(x.reshape(1, -1), self._weights, self._bias, total)
+            kernels.sigmoid_forward(total.reshape(-1), total.reshape(-1))
         return total[0, 0]
 
 

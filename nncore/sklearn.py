@@ -10,6 +10,7 @@ scikit-learn is an optional dependency: ``pip install "nncore-cython[sklearn]"``
 """
 from __future__ import annotations
 
+import copy
 import warnings
 from typing import Any, Optional, Sequence, TypeVar, Union
 
@@ -49,10 +50,11 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from nncore._buffers import ParameterList
-from nncore._engine import OPTIMIZER_CODES
+from nncore._exclusive import Exclusive
 from nncore._typing import ArrayLike, FloatArray, RandomStateLike
 from nncore._validation import check_inputs, check_sample_weight, check_targets
 from nncore.model import MLP
+from nncore.optimizers import SGD, Adam
 
 # scikit-learn's output layer and loss for each kind of target, as nncore's
 # (output activation, loss) pairs.
@@ -113,9 +115,10 @@ class _Schedule:
             self.hyperparameters = {"beta_1": float(estimator.beta_1), "beta_2": float(estimator.beta_2),
                                     "epsilon": float(estimator.epsilon)}
 
-    def configure(self, engine):
-        engine.configure_optimizer(OPTIMIZER_CODES[self.solver], self.learning_rate,
-                                   **self.hyperparameters)
+    def optimizer(self):
+        """The engine's optimizer for the next epoch, at the current learning rate."""
+        kind = SGD if self.solver == "sgd" else Adam
+        return kind(self.learning_rate, **self.hyperparameters)
 
     def iteration_ends(self, time_step):
         if self.lr_schedule == "invscaling":
@@ -150,7 +153,8 @@ class _BaseMLP(BaseEstimator):
 
     @coefs_.setter
     def coefs_(self, values: Sequence[ArrayLike]) -> None:
-        self._fitted_model().coefs_ = values
+        with self._exclusive():
+            self._fitted_model().coefs_ = values
 
     @property
     def intercepts_(self) -> ParameterList:
@@ -159,7 +163,8 @@ class _BaseMLP(BaseEstimator):
 
     @intercepts_.setter
     def intercepts_(self, values: Sequence[ArrayLike]) -> None:
-        self._fitted_model().intercepts_ = values
+        with self._exclusive():
+            self._fitted_model().intercepts_ = values
 
     def _fitted_model(self):
         try:
@@ -167,6 +172,22 @@ class _BaseMLP(BaseEstimator):
         except KeyError:
             raise AttributeError(f"{type(self).__name__} is not fitted: coefs_ and intercepts_ "
                                  "exist after fit or partial_fit") from None
+
+    # -- one caller at a time ------------------------------------------------------
+
+    def _exclusive(self):
+        """This estimator to one thread at a time: a second is refused with
+        RuntimeError (see ``nncore._exclusive``). Made on first use, as
+        scikit-learn's __init__ stores the parameters only."""
+        return self.__dict__.setdefault("_in_use", Exclusive())
+
+    def __getstate__(self):
+        with self._exclusive():
+            state = super().__getstate__()
+            if "_model" in state:
+                # Copied now, under the lock: pickle reads it after we return.
+                state["_model"] = copy.deepcopy(state["_model"])
+        return state
 
     # -- fitting ---------------------------------------------------------------
 
@@ -186,8 +207,9 @@ class _BaseMLP(BaseEstimator):
         -------
         self
         """
-        self._validate_params()
-        return self._fit(X, y, sample_weight, incremental=False)
+        with self._exclusive():
+            self._validate_params()
+            return self._fit(X, y, sample_weight, incremental=False)
 
     def _fit(self, X, y, sample_weight, incremental):
         hidden_layer_sizes = self.hidden_layer_sizes
@@ -210,12 +232,11 @@ class _BaseMLP(BaseEstimator):
         random_state = check_random_state(self.random_state)
         if first_pass:
             self._initialize(y, layer_units, X.dtype, random_state)
-
-        self._model._engine.l2 = self.alpha
-        if self.solver == "lbfgs":
-            self._fit_lbfgs(X, y, sample_weight)
-        else:
-            self._fit_stochastic(X, y, sample_weight, random_state, incremental)
+        with self._model._in_use:  # between epochs too: no one else gets in
+            if self.solver == "lbfgs":
+                self._fit_lbfgs(X, y, sample_weight)
+            else:
+                self._fit_stochastic(X, y, sample_weight, random_state, incremental)
         return self
 
     def _check_same_network(self, layer_units):
@@ -243,10 +264,6 @@ class _BaseMLP(BaseEstimator):
         # RandomState, so the shuffles and the split draw on after them.
         self._model = MLP(layer_units, activation=self.activation, output_activation=output_activation,
                           loss=loss, dtype=dtype, random_state=random_state)
-        if self.loss == "squared_error" and self.n_outputs_ > 1:
-            # scikit-learn reports the squared error averaged over outputs
-            # (not its gradient, nor the L2 term), and stops on that value.
-            self._model._engine.data_loss_factor = 1.0 / self.n_outputs_
         self._best_params = self._model.params_.copy()
         self.__dict__.pop("_schedule", None)
         if self.solver != "lbfgs":
@@ -269,11 +286,16 @@ class _BaseMLP(BaseEstimator):
         weights = check_sample_weight(sample_weight, inputs.shape[0], model.dtype)
         return inputs, targets, weights
 
+    def _data_loss_factor(self):
+        """scikit-learn reports the squared error averaged over outputs (not
+        its gradient, nor the L2 term), and stops on that value."""
+        return 1.0 / self.n_outputs_ if self.loss == "squared_error" else 1.0
+
     def _fit_stochastic(self, X, y, sample_weight, random_state, incremental):
-        engine = self._model._engine
+        model = self._model
         if not incremental or "_schedule" not in self.__dict__:
             self._schedule = _Schedule(self)
-            engine.reset_optimizer()
+            model._reset_optimizer()
         schedule = self._schedule
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
@@ -293,7 +315,6 @@ class _BaseMLP(BaseEstimator):
                 warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is "
                               "going to be clipped")
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
-        engine.reserve(batch_size)
 
         sample_idx = np.arange(n_samples, dtype=np.int64)
         order = None
@@ -304,8 +325,9 @@ class _BaseMLP(BaseEstimator):
                 if self.shuffle:
                     sample_idx = _shuffle(sample_idx, random_state)
                     order = sample_idx.reshape(1, -1)
-                schedule.configure(engine)
-                engine.fit_epochs(inputs, targets, weights, order, 1, batch_size, losses)
+                model._fit_epochs(inputs, targets, weights, order, 1, batch_size, losses,
+                                  optimizer=schedule.optimizer(), l2=self.alpha,
+                                  data_loss_factor=self._data_loss_factor())
                 self.n_iter_ += 1
                 self.loss_ = float(losses[0])
                 self.t_ += n_samples
@@ -377,14 +399,14 @@ class _BaseMLP(BaseEstimator):
 
     def _fit_lbfgs(self, X, y, sample_weight):
         inputs, targets, weights = self._engine_data(X, y, sample_weight)
-        engine = self._model._engine
-        engine.reserve(inputs.shape[0])
-        params = engine.params
+        model = self._model
+        params = model.params_
+        data_loss_factor = self._data_loss_factor()
 
         def loss_and_gradient(packed):
             params[...] = packed
-            loss = engine.evaluate(inputs, targets, weights, True)
-            return loss, engine.grads.astype(np.float64)
+            return model._evaluate(inputs, targets, weights, gradients=True, l2=self.alpha,
+                                   data_loss_factor=data_loss_factor)
 
         result = scipy.optimize.minimize(
             loss_and_gradient, params.astype(np.float64), method="L-BFGS-B", jac=True,
@@ -485,19 +507,21 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         ``classes`` (all the labels ``y`` may take, or for a multilabel
         indicator ``y`` its column indices) is required on the first call.
         """
-        self._validate_params()
-        if _check_partial_fit_first_call(self, classes):
-            self._label_binarizer = LabelBinarizer()
-            if type_of_target(y).startswith("multilabel"):
-                self._label_binarizer.fit(y)
-            else:
-                self._label_binarizer.fit(classes)
-        return self._fit(X, y, sample_weight, incremental=True)
+        with self._exclusive():
+            self._validate_params()
+            if _check_partial_fit_first_call(self, classes):
+                self._label_binarizer = LabelBinarizer()
+                if type_of_target(y).startswith("multilabel"):
+                    self._label_binarizer.fit(y)
+                else:
+                    self._label_binarizer.fit(classes)
+            return self._fit(X, y, sample_weight, incremental=True)
 
     def predict(self, X: ArrayLike) -> NDArray[Any]:
         """The predicted classes, shape (n_samples,) or (n_samples, n_classes) for multilabel."""
-        check_is_fitted(self)
-        return self._predict(X)
+        with self._exclusive():
+            check_is_fitted(self)
+            return self._predict(X)
 
     def _predict(self, X, check_input=True):
         y_pred = self._forward(X, check_input)
@@ -507,8 +531,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def predict_proba(self, X: ArrayLike) -> FloatArray:
         """Class probabilities, shape (n_samples, n_classes), in the order of ``classes_``."""
-        check_is_fitted(self)
-        y_pred = self._forward(X)
+        with self._exclusive():
+            check_is_fitted(self)
+            y_pred = self._forward(X)
         if self.n_outputs_ == 1:
             y_pred = y_pred.ravel()
         if y_pred.ndim == 1:
@@ -569,13 +594,15 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     def partial_fit(self, X: ArrayLike, y: ArrayLike,
                     sample_weight: Optional[ArrayLike] = None) -> MLPRegressor:
         """One epoch over (X, y) from the current state."""
-        self._validate_params()
-        return self._fit(X, y, sample_weight, incremental=True)
+        with self._exclusive():
+            self._validate_params()
+            return self._fit(X, y, sample_weight, incremental=True)
 
     def predict(self, X: ArrayLike) -> NDArray[Any]:
         """The predictions, shape (n_samples,) or (n_samples, n_outputs)."""
-        check_is_fitted(self)
-        return self._predict(X)
+        with self._exclusive():
+            check_is_fitted(self)
+            return self._predict(X)
 
     def _predict(self, X, check_input=True):
         y_pred = self._forward(X, check_input)

@@ -359,7 +359,8 @@ def test_folding_resets_the_optimizer_moments():
     model = nncore.MLP([2, 3, 1], random_state=0)
     model.fit(rng.standard_normal((20, 2)), rng.standard_normal((20, 1)), epochs=3,
               optimizer="adam")
-    assert model._engine.step_count > 0
+    assert model._get_state()["step_count"] > 0
     fold_scaling(model, [1.0, 2.0], [2.0, 3.0], 0.5, 4.0)
-    assert model._engine.step_count == 0
-    assert not model._engine.first_moment.any() and not model._engine.second_moment.any()
+    state = model._get_state()
+    assert state["step_count"] == 0
+    assert not state["first_moment"].any() and not state["second_moment"].any()

@@ -257,9 +257,9 @@ def trained_model(head="regression", dtype=np.float64):
 
 
 def model_state(model):
-    engine = model._engine
-    return (engine.params.copy(), engine.first_moment.copy(), engine.second_moment.copy(),
-            engine.step_count, engine.l2, model.optimizer_, model.history_)
+    state = model._get_state()
+    return (state["params"], state["first_moment"], state["second_moment"],
+            state["step_count"], state["l2"], model.optimizer_, model.history_)
 
 
 def assert_model_unchanged(model, state, head="regression", dtype=np.float64):

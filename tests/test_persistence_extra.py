@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import nncore
-from nncore import _serialize
+from nncore.model import load_with_extra
 
 EXTRA = {"task": "classification", "features": ["a", "b"], "classes": ["x", "y"],
          "scores": {"train_accuracy": 0.75}}
@@ -24,7 +24,7 @@ def trained():
 def saved_with_member(folder, name, value):
     """A saved model file whose member ``name`` is then set to ``value``."""
     path = folder / "model.npz"
-    _serialize.save(trained(), path, extra=EXTRA)
+    trained()._save(path, extra=EXTRA)
     with np.load(path) as archive:
         contents = {member.removesuffix(".npy"): archive[member] for member in archive.files}
     contents[name] = value
@@ -35,8 +35,8 @@ def saved_with_member(folder, name, value):
 def test_extra_round_trips_and_load_returns_only_the_model(tmp_path):
     model = trained()
     path = tmp_path / "model.npz"
-    _serialize.save(model, path, extra=EXTRA)
-    loaded, extra = _serialize.load_with_extra(path)
+    model._save(path, extra=EXTRA)
+    loaded, extra = load_with_extra(path)
     assert extra == EXTRA
     plain = nncore.load(path)
     assert isinstance(plain, nncore.MLP)
@@ -50,7 +50,7 @@ def test_a_file_without_extra_loads_as_before(tmp_path):
     trained().save(path)
     with np.load(path) as archive:
         assert "extra.npy" not in archive.files
-    assert _serialize.load_with_extra(path)[1] is None
+    assert load_with_extra(path)[1] is None
 
 
 @pytest.mark.parametrize("value, reason", [
@@ -60,7 +60,7 @@ def test_a_file_without_extra_loads_as_before(tmp_path):
 ])
 def test_extra_that_is_not_a_json_object(value, reason, tmp_path):
     path = saved_with_member(tmp_path, "extra", np.array(value))
-    for load in (nncore.load, _serialize.load_with_extra):
+    for load in (nncore.load, load_with_extra):
         with pytest.raises(ValueError, match=re.escape(str(path)) + ": .*" + reason):
             load(path)
 
