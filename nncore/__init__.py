@@ -54,7 +54,13 @@ if TYPE_CHECKING:  # imported on first use at run time (see __getattr__)
 def __getattr__(name):
     # The estimators import scikit-learn, which is optional and slow to load.
     if name in _ESTIMATORS:
-        from nncore import sklearn
+        try:
+            from nncore import sklearn
+        except ImportError as error:
+            # An AttributeError, so that hasattr() and getattr(nncore, name,
+            # default) say "absent" without scikit-learn; the message keeps
+            # the install hint.
+            raise AttributeError(f"module 'nncore' has no attribute {name!r}: {error}") from error
         return getattr(sklearn, name)
     raise AttributeError(f"module 'nncore' has no attribute {name!r}")
 

@@ -43,6 +43,8 @@ def _dense_forward(const floating[:, ::1] inputs, const floating[:, ::1] weights
         "bias": ((bias.shape[0],) if bias is not None else (n_out,), (n_out,)),
         "outputs": ((outputs.shape[0], outputs.shape[1]), (n_samples, n_out)),
     })
+    if use_blas:
+        k.load_blas()
     with nogil:
         k.dense_forward(&inputs[0, 0], &weights[0, 0],
                         &bias[0] if bias is not None else NULL, &outputs[0, 0],
@@ -58,6 +60,8 @@ def _dense_backward_input(const floating[:, ::1] delta, const floating[:, ::1] w
         "delta": ((delta.shape[0], delta.shape[1]), (n_samples, n_out)),
         "grad_inputs": ((grad_inputs.shape[0], grad_inputs.shape[1]), (n_samples, n_in)),
     })
+    if use_blas:
+        k.load_blas()
     with nogil:
         k.dense_backward_input(&delta[0, 0], &weights[0, 0], &grad_inputs[0, 0],
                                n_samples, n_in, n_out, use_blas)
@@ -72,6 +76,8 @@ def _dense_backward_weights(const floating[:, ::1] inputs, const floating[:, ::1
         "delta": ((delta.shape[0], delta.shape[1]), (n_samples, n_out)),
         "grad_weights": ((grad_weights.shape[0], grad_weights.shape[1]), (n_in, n_out)),
     })
+    if use_blas:
+        k.load_blas()
     with nogil:
         k.dense_backward_weights(&inputs[0, 0], &delta[0, 0], NULL, 0, &grad_weights[0, 0],
                                  n_samples, n_in, n_out, use_blas)

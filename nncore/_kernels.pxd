@@ -11,7 +11,20 @@
 from cython cimport floating
 from libc.math cimport exp, fabs, log, log1p
 from libc.string cimport memcpy, memset
-from scipy.linalg.cython_blas cimport dgemm, sgemm
+
+# SciPy's BLAS through pointers set on first use (see _blas.h), so that
+# loading these modules does not import scipy.linalg. Entry points that can
+# reach a BLAS call run load_blas() first, with the GIL.
+cdef extern from "_blas.h" nogil:
+    void dgemm "nncore_dgemm"(char* transa, char* transb, int* m, int* n, int* k,
+                              double* alpha, double* a, int* lda, double* b, int* ldb,
+                              double* beta, double* c, int* ldc)
+    void sgemm "nncore_sgemm"(char* transa, char* transb, int* m, int* n, int* k,
+                              float* alpha, float* a, int* lda, float* b, int* ldb,
+                              float* beta, float* c, int* ldc)
+
+cdef extern from "_blas.h":
+    int load_blas "nncore_load_blas"() except -1
 
 cdef extern from "_math.h" nogil:
     void nncore_sigmoid_f64(const double* z, double* out, Py_ssize_t n)

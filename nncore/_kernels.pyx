@@ -3,8 +3,9 @@
 The kernels are inline functions in ``_kernels.pxd`` and ``_optim.pxd`` (see
 there why); this module records how they were built and the codes that name
 activations and losses. Products at or above the caller's size threshold go
-to BLAS (SciPy's, callable without the GIL); below it, fused row-major loops
-are faster than a BLAS call.
+to BLAS (SciPy's, callable without the GIL, looked up on first use so that
+importing nncore does not import scipy.linalg: see ``_blas.h``); below it,
+fused row-major loops are faster than a BLAS call.
 """
 from nncore._kernels cimport (
     BINARY_CROSS_ENTROPY, CROSS_ENTROPY, EXP, IDENTITY, LEAKY_RELU, LOGISTIC, POISSON, RELU,

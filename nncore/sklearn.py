@@ -15,7 +15,6 @@ import warnings
 from typing import Any, Optional, Sequence, TypeVar, Union
 
 import numpy as np
-import scipy.optimize
 from numpy.typing import NDArray
 
 try:
@@ -398,6 +397,8 @@ class _BaseMLP(BaseEstimator):
                 self.best_loss_ = self.loss_curve_[-1]
 
     def _fit_lbfgs(self, X, y, sample_weight):
+        import scipy.optimize  # only L-BFGS needs it, and it is slow to import
+
         inputs, targets, weights = self._engine_data(X, y, sample_weight)
         model = self._model
         params = model.params_

@@ -1,5 +1,5 @@
 """scikit-learn is optional: nncore imports without it, and the estimators
-then say what to install."""
+are then absent (AttributeError) with a message that says what to install."""
 import subprocess
 import sys
 
@@ -9,8 +9,18 @@ sys.modules["sklearn"] = None  # as if it were not installed
 import nncore
 nncore.MLP([2, 3, 1])  # the rest of nncore works
 assert "MLPClassifier" in dir(nncore)
+# Absent, as hasattr and getattr with a default see it: an AttributeError.
+assert not hasattr(nncore, "MLPClassifier") and not hasattr(nncore, "MLPRegressor")
+assert getattr(nncore, "MLPRegressor", None) is None
 try:
     nncore.MLPClassifier
+except AttributeError as error:
+    print(error)
+else:
+    raise SystemExit("no AttributeError")
+# The module itself still refuses to import, with the same hint.
+try:
+    from nncore.sklearn import MLPRegressor
 except ImportError as error:
     print(error)
 else:
@@ -24,10 +34,13 @@ def run(script, folder):
                           timeout=120, cwd=folder)
 
 
-def test_estimators_without_scikit_learn_name_the_extra(tmp_path):
+def test_estimators_without_scikit_learn_are_absent_and_name_the_extra(tmp_path):
     result = run(SCRIPT, tmp_path)
     assert result.returncode == 0, result.stderr
-    assert 'pip install "nncore-cython[sklearn]"' in result.stdout
+    attribute_error, import_error = result.stdout.splitlines()
+    assert attribute_error.startswith("module 'nncore' has no attribute 'MLPClassifier'")
+    for message in (attribute_error, import_error):
+        assert 'pip install "nncore-cython[sklearn]"' in message
 
 
 def test_importing_nncore_does_not_import_scikit_learn(tmp_path):
