@@ -22,9 +22,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tokenize
-import zipfile
-import zlib
 from typing import Any, Optional, Union
 
 import numpy as np
@@ -143,6 +140,11 @@ def _readable(path):
     NumPy's header parser can raise the tokenizer's and the compiler's
     errors; a damaged deflated member, zlib's; JSON nested too deep, a
     RecursionError (a RuntimeError)."""
+    # Imported here: reading a file is rare, ``import nncore`` is not.
+    import tokenize
+    import zipfile
+    import zlib
+
     try:
         yield
     except (FileNotFoundError, IsADirectoryError, PermissionError):
@@ -156,6 +158,8 @@ def _read_headers(path):
     """{member: (shape, dtype)} from every member's .npy header, each checked
     to declare no Python objects and no more data than the archive holds,
     and the text members to be small."""
+    import zipfile
+
     declared = {}
     with open(path, "rb") as file, zipfile.ZipFile(file) as archive:
         for info in archive.infolist():

@@ -5,6 +5,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 FloatArray = NDArray[np.floating[Any]]
-RandomStateLike = Union[None, int, np.random.Generator, np.random.RandomState]
+# Quoted: numpy.random is imported on first use, not by ``import nncore``.
+RandomStateLike = Union[None, int, "np.random.Generator", "np.random.RandomState"]
 
 __all__ = ["ArrayLike", "DTypeLike", "FloatArray", "RandomStateLike"]
