@@ -1,8 +1,8 @@
 """predict raises ValueError when finite inputs or weights overflow the
-model's outputs to infinity or NaN, and changes nothing: the model's
-parameters, the caller's X and an ``out`` array it was given (the
-one-sample ``predict(x, out=)`` path, which allocates nothing, does not
-check: README, "Errors and guarantees")."""
+model's outputs to infinity or NaN, naming X and the dtype, and leaves the
+model's parameters and the caller's X as they were. (The one-sample
+``predict(x, out=)`` path, which allocates nothing, does not check: README,
+"Errors and guarantees".)"""
 import numpy as np
 import pytest
 
