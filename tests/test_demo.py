@@ -72,3 +72,45 @@ def test_readme_estimator_example_runs(capsys):
     assert clf.n_iter_ == theirs.n_iter_
     for mine, expected in zip(clf.coefs_, theirs.coefs_):
         np.testing.assert_allclose(mine, expected, rtol=1e-9, atol=1e-12)
+
+
+def load_with_a_nudge(monkeypatch):
+    """nncore.load gives a model whose first weight differs from the saved one's."""
+    import nncore
+
+    real_load = nncore.load
+
+    def load(path):
+        model = real_load(path)
+        model.params_[0] += 0.25
+        return model
+
+    monkeypatch.setattr(nncore, "load", load)
+
+
+def test_demo_fails_when_the_round_trip_differs(monkeypatch, capsys):
+    load_with_a_nudge(monkeypatch)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--iterations", "10"])
+    message = str(exit_info.value.code)
+    assert exit_info.value.code not in (0, None)
+    assert "the model loaded from its saved file gives different outputs" in message
+    assert "saved and loaded: the same outputs" not in capsys.readouterr().out
+
+
+def test_demo_exits_non_zero_when_the_round_trip_differs():
+    # The same failure through the interpreter: the exit status CI sees.
+    script = ("import runpy, sys, nncore\n"
+              "real_load = nncore.load\n"
+              "def load(path):\n"
+              "    model = real_load(path)\n"
+              "    model.params_[0] += 0.25\n"
+              "    return model\n"
+              "nncore.load = load\n"
+              "sys.argv = ['nncore', '--iterations', '10']\n"
+              "runpy.run_module('nncore', run_name='__main__')\n")
+    result = subprocess.run([sys.executable, "-I", "-c", script], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 1
+    assert "the model loaded from its saved file gives different outputs" in result.stderr
+    assert "the same outputs" not in result.stdout

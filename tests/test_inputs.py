@@ -40,11 +40,16 @@ VARIANTS = {
     "read-only": (read_only, "float"),
     "strided": (strided, "float"),
     "reversed": (reversed_strides, "float"),
+    # The other byte order (big-endian on the usual little-endian machines).
+    "byte-swapped": (lambda a: a.astype(a.dtype.newbyteorder()), "float"),
+    "byte-swapped int": (lambda a: a.astype(np.dtype(np.int32).newbyteorder()), "int"),
 }
 VARIANTS_2D = dict(VARIANTS, **{
     "fortran": (np.asfortranarray, "float"),
     "transposed": (lambda a: np.ascontiguousarray(a.T).T, "float"),
     "read-only fortran": (lambda a: read_only(np.asfortranarray(a)), "float"),
+    "byte-swapped fortran": (lambda a: np.asfortranarray(a).astype(a.dtype.newbyteorder(), order="F"),
+                             "float"),
 })
 
 
@@ -229,6 +234,45 @@ def test_neuron_keeps_no_reference_to_exact_array(dtype):
     assert not np.shares_memory(neuron.weights, replacement)
     replacement[0] = 100
     assert neuron.weights[0] == 1.0
+
+
+# --- The tutorial's classes on big-endian data ----------------------------
+
+def big_endian(a):
+    return np.asarray(a, dtype=">f8")
+
+
+def test_tutorial_classes_on_big_endian_inputs(dtype, rng):
+    """'>f8' arrays (the byte order NumPy reads from many files) give the
+    bits of the same values in native order, for every tutorial class."""
+    weights, inputs = rng.standard_normal(3), rng.standard_normal(3)
+    native = nncore.Neuron(weights, 0.5, dtype=dtype).feedforward(inputs)
+    swapped = nncore.Neuron(big_endian(weights), 0.5, dtype=dtype)
+    assert swapped.weights.dtype == dtype  # the model's own, native dtype
+    assert swapped.feedforward(big_endian(inputs)) == native
+
+    x = np.array([2.0, 3.0])
+    expected = nncore.OurNeuralNetwork().feedforward(x)
+    assert expected == reference.OurNeuralNetwork().feedforward(x)
+    assert nncore.OurNeuralNetwork().feedforward(big_endian(x)) == expected
+
+    x, y = rng.standard_normal((7, 3)), rng.random((7, 1))
+    given = {"x": big_endian(x), "y": big_endian(y)}
+    before = copy.deepcopy(given)
+    nn = seeded_network(given["x"], given["y"], hidden=5, dtype=dtype)
+    assert nn.input.dtype == nn.y.dtype == dtype
+    actual = exercise(nn)
+    for key in given:
+        assert_unchanged(before[key], given[key])
+    assert_same_state(actual, exercise(seeded_network(plain(x, dtype), plain(y, dtype),
+                                                      hidden=5, dtype=dtype)))
+    # And assigned: weights and data in the other byte order.
+    nn = seeded_network(plain(x, dtype), plain(y, dtype), hidden=5, dtype=dtype)
+    twin = seeded_network(plain(x, dtype), plain(y, dtype), hidden=5, dtype=dtype)
+    w1 = rng.standard_normal((3, 5))
+    nn.weights1 = big_endian(w1)
+    twin.weights1 = plain(w1, dtype)
+    assert_same_state(exercise(nn), exercise(twin))
 
 
 # --- Against the reference, on random shapes and data -----------------------

@@ -171,9 +171,29 @@ def test_non_finite_X_at_predict(estimator_class):
                       ValueError, "Input X contains NaN")
 
 
-@ESTIMATORS
-@pytest.mark.parametrize("method", ["predict", "predict_proba", "predict_log_proba",
-                                    "partial_fit", "score"])
+# Each estimator with each of its checking methods: the regressor has no
+# predict_proba or predict_log_proba (test_regressor_has_no_probabilities).
+CLASSIFIER_ONLY = ("predict_proba", "predict_log_proba")
+
+
+def estimator_methods(methods):
+    return pytest.mark.parametrize(
+        "estimator_class, method",
+        [(cls, method) for cls in (nncore.MLPClassifier, nncore.MLPRegressor) for method in methods
+         if cls is nncore.MLPClassifier or method not in CLASSIFIER_ONLY],
+        ids=lambda value: value if isinstance(value, str) else
+        {nncore.MLPClassifier: "classifier", nncore.MLPRegressor: "regressor"}[value])
+
+
+@pytest.mark.parametrize("method", CLASSIFIER_ONLY)
+def test_regressor_has_no_probabilities(method):
+    assert not hasattr(SklearnRegressor, method)
+    assert not hasattr(nncore.MLPRegressor, method)
+    X, _, y = problem()
+    assert not hasattr(nncore.MLPRegressor(**FAST).fit(X, y), method)
+
+
+@estimator_methods(["predict", "predict_proba", "predict_log_proba", "partial_fit", "score"])
 @pytest.mark.parametrize("n_features", [2, 4])
 def test_wrong_number_of_features(estimator_class, method, n_features):
     X, y = data_for(estimator_class)
@@ -185,9 +205,6 @@ def test_wrong_number_of_features(estimator_class, method, n_features):
             return getattr(estimator, method)(X_wrong, y)
         return getattr(estimator, method)(X_wrong)
 
-    if not hasattr(SKLEARN[estimator_class], method):
-        assert not hasattr(estimator_class, method)
-        return
     assert_as_sklearn(estimator_class, call, ValueError,
                       f"X has {n_features} features, but {estimator_class.__name__} is "
                       "expecting 3 features as input")
@@ -231,12 +248,9 @@ def test_sparse_X_is_refused(estimator_class, at, kind):
             getattr(estimator, at)(sparse_X, y, **(kwargs if at == "partial_fit" else {}))
 
 
-@ESTIMATORS
-@pytest.mark.parametrize("method", ["predict", "predict_proba", "predict_log_proba", "score"])
+@estimator_methods(["predict", "predict_proba", "predict_log_proba", "score"])
 def test_not_fitted(estimator_class, method):
     X, y = data_for(estimator_class)
-    if not hasattr(estimator_class, method):
-        return
 
     def call(cls):
         estimator = cls(**FAST)

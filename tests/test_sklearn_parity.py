@@ -6,6 +6,8 @@ loss_curve_ and n_iter_ to rtol 1e-6 in float64 (they agree to about
 1e-13 on these well-conditioned problems; the difference is the order of
 floating-point sums), looser in float32 and for L-BFGS.
 """
+import contextlib
+import io
 import warnings
 
 import numpy as np
@@ -76,18 +78,37 @@ def test_classifier_matches(solver, activation, batch_size, shuffle):
     np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
 
 
+def fit_verbose(estimator):
+    """Fit with verbose=True; what the stopping rule printed, line by line."""
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        estimator.fit(*classification())
+    return [line for line in output.getvalue().splitlines() if line.startswith("Training loss")]
+
+
 @pytest.mark.parametrize("learning_rate", ["constant", "invscaling", "adaptive"])
 @pytest.mark.parametrize("momentum, nesterovs_momentum", [(0.0, False), (0.9, False), (0.9, True)])
 def test_sgd_schedules_and_momentum(learning_rate, momentum, nesterovs_momentum):
-    X, y = classification()
-    # tol and n_iter_no_change small enough that the stopping rule (and the
-    # adaptive schedule's division of the rate) fires within max_iter.
-    ours, theirs = fit_both("MLPClassifier", X, y, hidden_layer_sizes=(5,), solver="sgd",
-                            learning_rate=learning_rate, learning_rate_init=0.05,
-                            momentum=momentum, nesterovs_momentum=nesterovs_momentum,
-                            power_t=0.3, batch_size=16, tol=5e-3, n_iter_no_change=2,
-                            max_iter=40, random_state=0)
-    assert_same_model(ours, theirs)
+    # tol and n_iter_no_change small enough that the stopping rule fires
+    # within max_iter in every case, and for the adaptive schedule only after
+    # it has divided the rate by 5 seven times, down to 0.05 / 5**7 < 1e-6.
+    params = dict(hidden_layer_sizes=(5,), solver="sgd", learning_rate=learning_rate,
+                  learning_rate_init=0.05, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
+                  power_t=0.3, batch_size=16, tol=1e-2, n_iter_no_change=2, max_iter=60,
+                  random_state=0, verbose=True)
+    ours, theirs = nncore.MLPClassifier(**params), reference.MLPClassifier(**params)
+    our_messages, their_messages = fit_verbose(ours), fit_verbose(theirs)
+    assert theirs.n_iter_ < 60  # the rule, not max_iter, ended the fit
+    assert_same_model(ours, theirs)  # at the same epoch
+    assert our_messages == their_messages
+    if learning_rate == "adaptive":
+        assert theirs._optimizer.learning_rate == pytest.approx(0.05 / 5**7)
+        divisions = [m for m in their_messages if m.endswith("Setting learning rate to %f" % (0.05 / 5**7))]
+        assert len(divisions) == 1 and len(their_messages) == 8
+        assert their_messages[-1].endswith("Learning rate too small. Stopping.")
+    else:
+        assert their_messages == ["Training loss did not improve more than tol=0.010000 for 2 "
+                                  "consecutive epochs. Stopping."]
 
 
 def test_stopping_rule_stops_where_scikit_learn_stops():
@@ -140,6 +161,7 @@ def test_early_stopping(kind):
     ours, theirs = fit_both(kind, X, y, hidden_layer_sizes=(6,), early_stopping=True,
                             validation_fraction=0.2, n_iter_no_change=3, tol=1e-3,
                             learning_rate_init=0.02, max_iter=60, random_state=4)
+    assert theirs.n_iter_ < 60  # the validation score, not max_iter, ended the fit
     assert ours.best_loss_ is None
     np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_, rtol=RTOL)
     assert ours.best_validation_score_ == pytest.approx(theirs.best_validation_score_, rel=RTOL)
