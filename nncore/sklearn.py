@@ -108,14 +108,16 @@ _NON_FINITE_WEIGHTS = ("Solver produced non-finite parameter weights. The input 
 class _Schedule:
     """scikit-learn's optimizer bookkeeping between epochs (its learning rate
     schedule and what happens when the loss stops improving); the updates
-    themselves, and the moments, live in the engine."""
+    themselves, and the moments, live in the engine. The estimators' fitted
+    ``_optimizer``, as scikit-learn's own tests read it."""
 
     def __init__(self, estimator):
         self.solver = estimator.solver
         self.learning_rate_init = estimator.learning_rate_init
-        self.learning_rate = float(estimator.learning_rate_init)
+        self.rate = float(estimator.learning_rate_init)  # the engine's, for the next epoch
         self.lr_schedule = estimator.learning_rate if self.solver == "sgd" else "constant"
         self.power_t = estimator.power_t
+        self.steps = 0
         if self.solver == "sgd":
             self.hyperparameters = {"momentum": float(estimator.momentum),
                                     "nesterov": bool(estimator.nesterovs_momentum)}
@@ -123,14 +125,23 @@ class _Schedule:
             self.hyperparameters = {"beta_1": float(estimator.beta_1), "beta_2": float(estimator.beta_2),
                                     "epsilon": float(estimator.epsilon)}
 
+    @property
+    def learning_rate(self):
+        """scikit-learn's ``_optimizer.learning_rate``: SGD's current rate;
+        for Adam, the bias-corrected step size of the last step."""
+        if self.solver == "sgd" or self.steps == 0:
+            return self.rate
+        beta_1, beta_2 = self.hyperparameters["beta_1"], self.hyperparameters["beta_2"]
+        return self.learning_rate_init * np.sqrt(1 - beta_2**self.steps) / (1 - beta_1**self.steps)
+
     def optimizer(self):
         """The engine's optimizer for the next epoch, at the current learning rate."""
         kind = SGD if self.solver == "sgd" else Adam
-        return kind(self.learning_rate, **self.hyperparameters)
+        return kind(self.rate, **self.hyperparameters)
 
     def iteration_ends(self, time_step):
         if self.lr_schedule == "invscaling":
-            self.learning_rate = float(self.learning_rate_init) / (time_step + 1) ** self.power_t
+            self.rate = float(self.learning_rate_init) / (time_step + 1) ** self.power_t
 
     def trigger_stopping(self, msg, verbose):
         """True to stop; False after dividing an adaptive learning rate by 5."""
@@ -138,13 +149,13 @@ class _Schedule:
             if verbose:
                 print(msg + " Stopping.")
             return True
-        if self.learning_rate <= 1e-6:
+        if self.rate <= 1e-6:
             if verbose:
                 print(msg + " Learning rate too small. Stopping.")
             return True
-        self.learning_rate /= 5.0
+        self.rate /= 5.0
         if verbose:
-            print(msg + " Setting learning rate to %f" % self.learning_rate)
+            print(msg + " Setting learning rate to %f" % self.rate)
         return False
 
 
@@ -433,6 +444,7 @@ class _BaseMLP(BaseEstimator):
                 if not diverged:
                     diverged = self._epoch(inputs, targets, weights, order, batch_size, losses,
                                            schedule, early_stopping)
+                schedule.steps += -(-n_samples // batch_size)  # after divergence too, as scikit-learn
                 self.n_iter_ += 1
                 self.loss_ = np.nan if diverged else float(losses[0])
                 self.t_ += n_samples
