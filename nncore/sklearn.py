@@ -271,6 +271,15 @@ class _BaseMLP(BaseEstimator):
         Returns
         -------
         self
+
+        Raises
+        ------
+        ValueError
+            On bad input, and, without early stopping, when training
+            diverges: scikit-learn's "Solver produced non-finite parameter
+            weights" message, the diverging step undone. With early stopping
+            the fit goes on as scikit-learn's, recording NaN losses and
+            validation scores, and ends with the best weights.
         """
         with self._exclusive():
             self._validate_params()
@@ -643,9 +652,25 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     the results are scikit-learn's (see its documentation); for the same
     ``random_state`` the same initial weights, shuffles, validation split and
     updates give the same ``coefs_``, ``intercepts_``, ``loss_curve_`` and
-    ``n_iter_``. Differences: sparse X is refused (convert with ``.toarray()``),
-    sample weights must be >= 0 with a positive sum, and a step that would
-    make a parameter infinite or NaN raises ``ValueError`` and is undone.
+    ``n_iter_``. As in scikit-learn, ``coefs_`` and ``intercepts_`` assigned
+    before the first fit are where ``partial_fit``, and ``fit`` with
+    ``warm_start=True``, start (their shapes are checked against the data
+    then).
+
+    When training diverges (a step would make the loss or a parameter
+    infinite or NaN), the step is undone. Without early stopping, ``fit``
+    and ``partial_fit`` then raise ``ValueError`` with scikit-learn's message
+    ("Solver produced non-finite parameter weights. ...") followed by
+    nncore's account of the step; scikit-learn trains on with NaN weights
+    and raises the same error at the end. With ``early_stopping=True``, the
+    fit goes on as scikit-learn's does: every epoch from there records a NaN
+    loss and a NaN validation score (as does an epoch whose validation
+    outputs overflow), and the fit ends with the weights of the best
+    validation score.
+
+    Differences: sparse X is refused (convert with ``.toarray()``), sample
+    weights must be >= 0 with a positive sum, and diverging steps are undone
+    rather than trained on (above).
     """
 
     _parameter_constraints = dict(_SklearnClassifier._parameter_constraints)
