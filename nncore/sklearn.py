@@ -453,7 +453,8 @@ class _BaseMLP(BaseEstimator):
                 if not diverged:
                     diverged = self._epoch(inputs, targets, weights, order, batch_size, losses,
                                            schedule, early_stopping)
-                schedule.steps += -(-n_samples // batch_size)  # after divergence too, as scikit-learn
+                # Counted after divergence too, as scikit-learn steps on.
+                schedule.steps += -(-n_samples // batch_size)
                 self.n_iter_ += 1
                 self.loss_ = np.nan if diverged else float(losses[0])
                 self.t_ += n_samples
@@ -573,7 +574,7 @@ class _BaseMLP(BaseEstimator):
         if not np.isfinite(result.x).all():
             params[...] = start
             raise ValueError(f"{_NON_FINITE_WEIGHTS} L-BFGS-B ended with non-finite parameters "
-                             "(the loss was " f"{result.fun}); the parameters are left as they "
+                             f"(the loss was {result.fun}); the parameters are left as they "
                              "were before this fit")
         params[...] = result.x
 
@@ -599,7 +600,8 @@ class _BaseMLP(BaseEstimator):
                                               data_loss_factor=self._data_loss_factor())
             packed = grads[order]
             at = 0
-            for grad_list, views in ((coef_grads, model.coefs_), (intercept_grads, model.intercepts_)):
+            for grad_list, views in ((coef_grads, model.coefs_),
+                                     (intercept_grads, model.intercepts_)):
                 for i, view in enumerate(views):
                     grad_list[i] = packed[at:at + view.size].reshape(view.shape)
                     at += view.size

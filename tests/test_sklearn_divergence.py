@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.optimize
 
 sklearn = pytest.importorskip("sklearn")
 
@@ -114,3 +115,20 @@ def test_loss_grad_lbfgs_is_scikit_learns(n_classes, alpha):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-14)
     # The model is left at theta, in scikit-learn's packing.
     np.testing.assert_allclose(mine.predict_proba(X), reference.predict_proba(X), rtol=1e-10)
+
+
+def test_lbfgs_ending_with_non_finite_parameters_raises_and_restores(monkeypatch):
+    estimator = nncore.MLPRegressor(hidden_layer_sizes=3, solver="lbfgs", max_iter=3,
+                                    random_state=0, warm_start=True).fit(X_IRIS, Y_IRIS)
+    before = estimator._model.params_.copy()
+    minimize = scipy.optimize.minimize
+
+    def diverging(*args, **kwargs):
+        result = minimize(*args, **kwargs)
+        result.x = np.full_like(result.x, np.nan)
+        return result
+
+    monkeypatch.setattr(scipy.optimize, "minimize", diverging)
+    with pytest.raises(ValueError, match=SKLEARN_SENTENCE + " L-BFGS-B ended with non-finite"):
+        estimator.fit(X_IRIS, Y_IRIS)
+    np.testing.assert_array_equal(estimator._model.params_, before)

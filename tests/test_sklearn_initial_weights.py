@@ -155,7 +155,8 @@ def _started(coefs, intercepts, **params):
                               r"X's 3 features, hidden_layer_sizes=\[4, 3\] and y's 2 output"),
     (lambda c, b: (c, b + [np.zeros(2)]), r"intercepts_: got 4 arrays, expected 3"),
     (lambda c, b: ([c[0], c[1].T, c[2]], b), r"coefs_\[1\]: got shape \(3, 4\), expected \(4, 3\)"),
-    (lambda c, b: (c, [b[0], b[1], b[2][:1]]), r"intercepts_\[2\]: got shape \(1,\), expected \(2,\)"),
+    (lambda c, b: (c, [b[0], b[1], b[2][:1]]),
+     r"intercepts_\[2\]: got shape \(1,\), expected \(2,\)"),
     (lambda c, b: ([c[0], c[1], np.full((3, 2), np.nan)], b), r"coefs_\[2\]"),
 ])
 def test_assigned_weights_are_checked_against_the_data(change, match):
@@ -169,7 +170,8 @@ def test_assigned_weights_are_checked_against_the_data(change, match):
 def test_both_must_be_assigned():
     estimator = nncore.MLPRegressor(hidden_layer_sizes=HIDDEN, solver="sgd")
     estimator.coefs_ = _weights([3, *HIDDEN, 2])[0]
-    with pytest.raises(ValueError, match="intercepts_: got none with coefs_ assigned, expected both"):
+    with pytest.raises(ValueError,
+                       match="intercepts_: got none with coefs_ assigned, expected both"):
         estimator.partial_fit(X, Y_REGRESSION)
 
 
