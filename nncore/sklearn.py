@@ -95,18 +95,28 @@ def _shuffle(sample_idx, random_state):
 
 _Estimator = TypeVar("_Estimator", bound="_BaseMLP")
 
+# Where an unfitted estimator keeps the coefs_ and intercepts_ assigned to it.
+_INITIAL = {"coefs_": "_initial_coefs", "intercepts_": "_initial_intercepts"}
+
+# scikit-learn's error for a fit that ends with non-finite weights; code
+# written for scikit-learn matches it.
+_NON_FINITE_WEIGHTS = ("Solver produced non-finite parameter weights. The input data may "
+                       "contain large values and need to be preprocessed.")
+
 
 class _Schedule:
     """scikit-learn's optimizer bookkeeping between epochs (its learning rate
     schedule and what happens when the loss stops improving); the updates
-    themselves, and the moments, live in the engine."""
+    themselves, and the moments, live in the engine. The estimators' fitted
+    ``_optimizer``, as scikit-learn's own tests read it."""
 
     def __init__(self, estimator):
         self.solver = estimator.solver
         self.learning_rate_init = estimator.learning_rate_init
-        self.learning_rate = float(estimator.learning_rate_init)
+        self.rate = float(estimator.learning_rate_init)  # the engine's, for the next epoch
         self.lr_schedule = estimator.learning_rate if self.solver == "sgd" else "constant"
         self.power_t = estimator.power_t
+        self.steps = 0
         if self.solver == "sgd":
             self.hyperparameters = {"momentum": float(estimator.momentum),
                                     "nesterov": bool(estimator.nesterovs_momentum)}
@@ -114,14 +124,23 @@ class _Schedule:
             self.hyperparameters = {"beta_1": float(estimator.beta_1), "beta_2": float(estimator.beta_2),
                                     "epsilon": float(estimator.epsilon)}
 
+    @property
+    def learning_rate(self):
+        """scikit-learn's ``_optimizer.learning_rate``: SGD's current rate;
+        for Adam, the bias-corrected step size of the last step."""
+        if self.solver == "sgd" or self.steps == 0:
+            return self.rate
+        beta_1, beta_2 = self.hyperparameters["beta_1"], self.hyperparameters["beta_2"]
+        return self.learning_rate_init * np.sqrt(1 - beta_2**self.steps) / (1 - beta_1**self.steps)
+
     def optimizer(self):
         """The engine's optimizer for the next epoch, at the current learning rate."""
         kind = SGD if self.solver == "sgd" else Adam
-        return kind(self.learning_rate, **self.hyperparameters)
+        return kind(self.rate, **self.hyperparameters)
 
     def iteration_ends(self, time_step):
         if self.lr_schedule == "invscaling":
-            self.learning_rate = float(self.learning_rate_init) / (time_step + 1) ** self.power_t
+            self.rate = float(self.learning_rate_init) / (time_step + 1) ** self.power_t
 
     def trigger_stopping(self, msg, verbose):
         """True to stop; False after dividing an adaptive learning rate by 5."""
@@ -129,13 +148,13 @@ class _Schedule:
             if verbose:
                 print(msg + " Stopping.")
             return True
-        if self.learning_rate <= 1e-6:
+        if self.rate <= 1e-6:
             if verbose:
                 print(msg + " Learning rate too small. Stopping.")
             return True
-        self.learning_rate /= 5.0
+        self.rate /= 5.0
         if verbose:
-            print(msg + " Setting learning rate to %f" % self.learning_rate)
+            print(msg + " Setting learning rate to %f" % self.rate)
         return False
 
 
@@ -146,24 +165,54 @@ class _BaseMLP(BaseEstimator):
     # -- fitted parameters: live views of the engine's buffers ----------------------
 
     @property
-    def coefs_(self) -> ParameterList:
-        """``coefs_[i]``: the weights from layer i to layer i + 1, (n_in, n_out)."""
-        return self._fitted_model().coefs_
+    def coefs_(self) -> Union[ParameterList, list[Any]]:
+        """``coefs_[i]``: the weights from layer i to layer i + 1, (n_in, n_out).
+
+        Fitted: live views of the engine's buffers; assigning checks the new
+        values and copies them in. Before the first fit, assigned arrays
+        (with ``intercepts_``) are kept as given, as scikit-learn keeps them:
+        ``partial_fit``, and ``fit`` with ``warm_start=True``, start from
+        them instead of the random draw, once their shapes are checked
+        against the data.
+        """
+        return self._parameters("coefs_")
 
     @coefs_.setter
     def coefs_(self, values: Sequence[ArrayLike]) -> None:
         with self._exclusive():
-            self._fitted_model().coefs_ = values
+            self._assign_parameters("coefs_", values)
 
     @property
-    def intercepts_(self) -> ParameterList:
-        """``intercepts_[i]``: the bias of layer i + 1."""
-        return self._fitted_model().intercepts_
+    def intercepts_(self) -> Union[ParameterList, list[Any]]:
+        """``intercepts_[i]``: the bias of layer i + 1, (n_out,); see ``coefs_``."""
+        return self._parameters("intercepts_")
 
     @intercepts_.setter
     def intercepts_(self, values: Sequence[ArrayLike]) -> None:
         with self._exclusive():
-            self._fitted_model().intercepts_ = values
+            self._assign_parameters("intercepts_", values)
+
+    def _parameters(self, name):
+        model = self.__dict__.get("_model")
+        if model is not None:
+            return getattr(model, name)
+        try:
+            return self.__dict__[_INITIAL[name]]
+        except KeyError:
+            raise AttributeError(f"{type(self).__name__} is not fitted: coefs_ and intercepts_ "
+                                 "exist after fit or partial_fit (or once assigned)") from None
+
+    def _assign_parameters(self, name, values):
+        model = self.__dict__.get("_model")
+        if model is not None:
+            setattr(model, name, values)
+            return
+        # Unfitted: kept as a plain list (item assignment works on it, as on
+        # scikit-learn's); checked against the data by the next fit.
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+            raise TypeError(f"{name}: got {type(values).__name__}, expected a list of arrays, "
+                            "one per layer")
+        self.__dict__[_INITIAL[name]] = list(values)
 
     def _fitted_model(self):
         try:
@@ -171,6 +220,21 @@ class _BaseMLP(BaseEstimator):
         except KeyError:
             raise AttributeError(f"{type(self).__name__} is not fitted: coefs_ and intercepts_ "
                                  "exist after fit or partial_fit") from None
+
+    def __sklearn_is_fitted__(self) -> bool:
+        """Fitted once a network is trained: assigned initial ``coefs_`` and
+        ``intercepts_`` alone do not make a model to predict with."""
+        return "_model" in self.__dict__
+
+    @property
+    def _optimizer(self) -> _Schedule:
+        """scikit-learn's ``_optimizer`` for the stochastic solvers: its
+        ``learning_rate`` is the current rate of the schedule (none for lbfgs)."""
+        try:
+            return self.__dict__["_schedule"]
+        except KeyError:
+            raise AttributeError(f"{type(self).__name__} has no _optimizer: it exists after "
+                                 "fit or partial_fit with solver='sgd' or 'adam'") from None
 
     # -- one caller at a time ------------------------------------------------------
 
@@ -183,9 +247,10 @@ class _BaseMLP(BaseEstimator):
     def __getstate__(self):
         with self._exclusive():
             state = super().__getstate__()
-            if "_model" in state:
-                # Copied now, under the lock: pickle reads it after we return.
-                state["_model"] = copy.deepcopy(state["_model"])
+            # Copied now, under the lock: pickle reads them after we return.
+            for name in ("_model", *_INITIAL.values()):
+                if name in state:
+                    state[name] = copy.deepcopy(state[name])
         return state
 
     # -- fitting ---------------------------------------------------------------
@@ -205,6 +270,15 @@ class _BaseMLP(BaseEstimator):
         Returns
         -------
         self
+
+        Raises
+        ------
+        ValueError
+            On bad input, and, without early stopping, when training
+            diverges: scikit-learn's "Solver produced non-finite parameter
+            weights" message, the diverging step undone. With early stopping
+            the fit goes on as scikit-learn's, recording NaN losses and
+            validation scores, and ends with the best weights.
         """
         with self._exclusive():
             self._validate_params()
@@ -217,26 +291,67 @@ class _BaseMLP(BaseEstimator):
         hidden_layer_sizes = list(hidden_layer_sizes)
         if np.any(np.array(hidden_layer_sizes) <= 0):
             raise ValueError("hidden_layer_sizes must be > 0, got %s." % hidden_layer_sizes)
-        first_pass = "_model" not in self.__dict__ or (not self.warm_start and not incremental)
+        fitted = "_model" in self.__dict__
+        assigned = not fitted and any(name in self.__dict__ for name in _INITIAL.values())
+        # scikit-learn's rule: continue from coefs_ (fitted or assigned) in
+        # partial_fit and with warm_start, draw afresh otherwise.
+        first_pass = not (fitted or assigned) or (not self.warm_start and not incremental)
 
-        X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        # Assigned weights come without n_features_in_ unless it was set too.
+        reset = first_pass or "n_features_in_" not in self.__dict__
+        X, y = self._validate_input(X, y, incremental, reset=reset)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
         if y.ndim == 1:
             y = y.reshape((-1, 1))
         layer_units = [X.shape[1]] + hidden_layer_sizes + [y.shape[1]]
-        if not first_pass:
+        initial = None
+        if first_pass:
+            for name in _INITIAL.values():
+                self.__dict__.pop(name, None)  # replaced by the draw, as in scikit-learn
+        elif assigned:
+            initial = self._initial_parameters(layer_units)
+        else:
             self._check_same_network(layer_units)
         self.n_outputs_ = y.shape[1]
         random_state = check_random_state(self.random_state)
-        if first_pass:
-            self._initialize(y, layer_units, X.dtype, random_state)
+        if first_pass or assigned:
+            self._initialize(y, layer_units, X.dtype, random_state, initial)
         with self._model._in_use:  # between epochs too: no one else gets in
             if self.solver == "lbfgs":
                 self._fit_lbfgs(X, y, sample_weight)
             else:
                 self._fit_stochastic(X, y, sample_weight, random_state, incremental)
         return self
+
+    def _initial_parameters(self, layer_units):
+        """The assigned coefs_ and intercepts_, their shapes checked against the
+        network that X, hidden_layer_sizes and y make."""
+        network = (f"the network of X's {layer_units[0]} features, hidden_layer_sizes="
+                   f"{layer_units[1:-1]} and y's {layer_units[-1]} output(s)")
+        expected = {"coefs_": list(zip(layer_units, layer_units[1:])),
+                    "intercepts_": [(n_out,) for n_out in layer_units[1:]]}
+        arrays = {}
+        for name, stored in _INITIAL.items():
+            other = "intercepts_" if name == "coefs_" else "coefs_"
+            if stored not in self.__dict__:
+                raise ValueError(f"{name}: got none with {other} assigned, expected both "
+                                 f"assigned to start from given weights")
+            values = self.__dict__[stored]
+            shapes = expected[name]
+            if len(values) != len(shapes):
+                raise ValueError(f"{name}: got {len(values)} arrays, expected {len(shapes)}, one "
+                                 f"per layer of {network}")
+            for i, (value, shape) in enumerate(zip(values, shapes)):
+                try:
+                    got = np.shape(value)
+                except (ValueError, TypeError):
+                    continue  # not an array: the model's assignment says so
+                if got != shape:
+                    raise ValueError(f"{name}[{i}]: got shape {got}, expected {shape} for "
+                                     f"{network}")
+            arrays[name] = values
+        return arrays["coefs_"], arrays["intercepts_"]
 
     def _check_same_network(self, layer_units):
         """warm_start and partial_fit continue the fitted network: its widths stay."""
@@ -250,19 +365,28 @@ class _BaseMLP(BaseEstimator):
                              f"network's {fitted[1:-1]}: warm_start and partial_fit continue it "
                              "(set warm_start=False to fit afresh)")
 
-    def _initialize(self, y, layer_units, dtype, random_state):
-        self.n_iter_ = 0
-        self.t_ = 0
-        self.n_outputs_ = y.shape[1]
-        self.n_layers_ = len(layer_units)
+    def _initialize(self, y, layer_units, dtype, random_state, initial=None):
+        """A new network: scikit-learn's first draw, or ``initial`` (coefs,
+        intercepts, checked for shape) copied in; fresh bookkeeping."""
         output_activation, loss = self._head()
-        self.out_activation_ = output_activation
         # scikit-learn's L-BFGS works on float64 parameters whatever X's dtype.
         dtype = np.float64 if self.solver == "lbfgs" else dtype
         # MLP draws Glorot-uniform weights as scikit-learn does, from the same
         # RandomState, so the shuffles and the split draw on after them.
-        self._model = MLP(layer_units, activation=self.activation, output_activation=output_activation,
-                          loss=loss, dtype=dtype, random_state=random_state)
+        # scikit-learn draws nothing when it starts from given weights, so
+        # neither does random_state then.
+        model = MLP(layer_units, activation=self.activation, output_activation=output_activation,
+                    loss=loss, dtype=dtype, random_state=random_state if initial is None else 0)
+        if initial is not None:
+            model.coefs_, model.intercepts_ = initial  # each checked, then copied in
+            for name in _INITIAL.values():
+                del self.__dict__[name]
+        self._model = model
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.n_outputs_ = y.shape[1]
+        self.n_layers_ = len(layer_units)
+        self.out_activation_ = output_activation
         self._best_params = self._model.params_.copy()
         self.__dict__.pop("_schedule", None)
         if self.solver != "lbfgs":
@@ -318,22 +442,26 @@ class _BaseMLP(BaseEstimator):
         sample_idx = np.arange(n_samples, dtype=np.int64)
         order = None
         losses = np.empty(1)
+        diverged = False
         try:
             self.n_iter_ = 0
             for _ in range(self.max_iter):
                 if self.shuffle:
                     sample_idx = _shuffle(sample_idx, random_state)
                     order = sample_idx.reshape(1, -1)
-                model._fit_epochs(inputs, targets, weights, order, 1, batch_size, losses,
-                                  optimizer=schedule.optimizer(), l2=self.alpha,
-                                  data_loss_factor=self._data_loss_factor())
+                if not diverged:
+                    diverged = self._epoch(inputs, targets, weights, order, batch_size, losses,
+                                           schedule, early_stopping)
+                # Counted after divergence too, as scikit-learn steps on.
+                schedule.steps += -(-n_samples // batch_size)
                 self.n_iter_ += 1
-                self.loss_ = float(losses[0])
+                self.loss_ = np.nan if diverged else float(losses[0])
                 self.t_ += n_samples
                 self.loss_curve_.append(self.loss_)
                 if self.verbose:
                     print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
-                self._update_no_improvement_count(early_stopping, X_val, y_val, sample_weight_val)
+                self._update_no_improvement_count(early_stopping, X_val, y_val, sample_weight_val,
+                                                  diverged)
                 schedule.iteration_ends(self.t_)
                 if self._no_improvement_count > self.n_iter_no_change:
                     if early_stopping:
@@ -356,6 +484,29 @@ class _BaseMLP(BaseEstimator):
         if early_stopping:
             self._model.params_[...] = self._best_params
 
+    def _epoch(self, inputs, targets, weights, order, batch_size, losses, schedule,
+               early_stopping):
+        """One epoch in the engine; True if it diverged (with early stopping).
+
+        The engine undoes a step that makes the loss or a parameter
+        non-finite, and raises. Without early stopping that ends the fit with
+        scikit-learn's error (scikit-learn trains on and raises it at the end).
+        With early stopping, scikit-learn trains on with NaN weights, records
+        NaN losses and validation scores, and ends with its best weights: the
+        caller does the same bookkeeping, without training on NaN.
+        """
+        try:
+            self._model._fit_epochs(inputs, targets, weights, order, 1, batch_size, losses,
+                                    optimizer=schedule.optimizer(), l2=self.alpha,
+                                    data_loss_factor=self._data_loss_factor())
+        except ValueError as exc:
+            # The data are checked already: a ValueError here is divergence.
+            if not early_stopping:
+                raise ValueError(f"{_NON_FINITE_WEIGHTS} In iteration {self.n_iter_ + 1}, "
+                                 f"{exc}") from exc
+            return True
+        return False
+
     def _split(self, X, y, sample_weight, random_state):
         """scikit-learn's validation split: the same call, so the same draw."""
         stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
@@ -375,9 +526,11 @@ class _BaseMLP(BaseEstimator):
             y_val = self._label_binarizer.inverse_transform(y_val)
         return X, X_val, y, y_val, sample_weight, sample_weight_val
 
-    def _update_no_improvement_count(self, early_stopping, X_val, y_val, sample_weight_val):
+    def _update_no_improvement_count(self, early_stopping, X_val, y_val, sample_weight_val,
+                                     diverged=False):
         if early_stopping:
-            score = self._score(X_val, y_val, sample_weight_val)
+            # Diverged, scikit-learn's weights are NaN, and so is its score.
+            score = np.nan if diverged else self._score(X_val, y_val, sample_weight_val)
             self.validation_scores_.append(score)
             if self.verbose:
                 print("Validation score: %f" % score)
@@ -409,8 +562,9 @@ class _BaseMLP(BaseEstimator):
             return model._evaluate(inputs, targets, weights, gradients=True, l2=self.alpha,
                                    data_loss_factor=data_loss_factor)
 
+        start = params.astype(np.float64)
         result = scipy.optimize.minimize(
-            loss_and_gradient, params.astype(np.float64), method="L-BFGS-B", jac=True,
+            loss_and_gradient, start, method="L-BFGS-B", jac=True,
             options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol})
         if result.status != 0:
             warnings.warn(f"lbfgs failed to converge after {result.nit} iteration(s) (status="
@@ -418,7 +572,53 @@ class _BaseMLP(BaseEstimator):
                           "(max_iter) or scale the data.", ConvergenceWarning)
         self.n_iter_ = min(int(result.nit), self.max_iter)
         self.loss_ = float(result.fun)
+        if not np.isfinite(result.x).all():
+            params[...] = start
+            raise ValueError(f"{_NON_FINITE_WEIGHTS} L-BFGS-B ended with non-finite parameters "
+                             f"(the loss was {result.fun}); the parameters are left as they "
+                             "were before this fit")
         params[...] = result.x
+
+    def _loss_grad_lbfgs(self, packed_coef_inter, X, y, sample_weight, activations, deltas,
+                         coef_grads, intercept_grads):
+        """scikit-learn's loss and gradient for L-BFGS at ``packed_coef_inter``.
+
+        The packing is scikit-learn's: every layer's coefs (row major), then
+        every layer's intercepts; so is the returned gradient. The model's
+        parameters are left at ``packed_coef_inter``. ``coef_grads`` and
+        ``intercept_grads`` get the gradient per layer; ``activations`` and
+        ``deltas`` (scikit-learn's work space) are not used.
+        """
+        with self._exclusive():
+            model = self._fitted_model()
+            inputs, targets, weights = self._engine_data(X, y, sample_weight)
+            order = self._sklearn_order()
+            params = model.params_
+            with model._in_use:
+                params[order] = packed_coef_inter
+                loss, grads = model._evaluate(inputs, targets, weights, gradients=True,
+                                              l2=self.alpha,
+                                              data_loss_factor=self._data_loss_factor())
+            packed = grads[order]
+            at = 0
+            for grad_list, views in ((coef_grads, model.coefs_),
+                                     (intercept_grads, model.intercepts_)):
+                for i, view in enumerate(views):
+                    grad_list[i] = packed[at:at + view.size].reshape(view.shape)
+                    at += view.size
+            return loss, packed
+
+    def _sklearn_order(self):
+        """Indices into ``params_`` in scikit-learn's packing: every layer's
+        coefs (row major), then every layer's intercepts. Read from where the
+        live views sit in ``params_``."""
+        model = self._model
+        start = model.params_.__array_interface__["data"][0]
+        indices = []
+        for view in [*model.coefs_, *model.intercepts_]:
+            offset = (view.__array_interface__["data"][0] - start) // view.itemsize
+            indices.append(np.arange(offset, offset + view.size))
+        return np.concatenate(indices)
 
     # -- prediction --------------------------------------------------------------
 
@@ -430,7 +630,12 @@ class _BaseMLP(BaseEstimator):
 
     def _score(self, X, y, sample_weight):
         """The validation score, NaN for non-finite predictions (as scikit-learn)."""
-        y_pred = self._predict(X, check_input=False)
+        try:
+            y_pred = self._predict(X, check_input=False)
+        except ValueError:
+            # X is checked already: predict refuses outputs that overflow,
+            # which in fit means the model diverged. scikit-learn scores it NaN.
+            return np.nan
         if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
             return np.nan
         return self._score_function(y, y_pred, sample_weight=sample_weight)
@@ -450,9 +655,25 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     the results are scikit-learn's (see its documentation); for the same
     ``random_state`` the same initial weights, shuffles, validation split and
     updates give the same ``coefs_``, ``intercepts_``, ``loss_curve_`` and
-    ``n_iter_``. Differences: sparse X is refused (convert with ``.toarray()``),
-    sample weights must be >= 0 with a positive sum, and a step that would
-    make a parameter infinite or NaN raises ``ValueError`` and is undone.
+    ``n_iter_``. As in scikit-learn, ``coefs_`` and ``intercepts_`` assigned
+    before the first fit are where ``partial_fit``, and ``fit`` with
+    ``warm_start=True``, start (their shapes are checked against the data
+    then).
+
+    When training diverges (a step would make the loss or a parameter
+    infinite or NaN), the step is undone. Without early stopping, ``fit``
+    and ``partial_fit`` then raise ``ValueError`` with scikit-learn's message
+    ("Solver produced non-finite parameter weights. ...") followed by
+    nncore's account of the step; scikit-learn trains on with NaN weights
+    and raises the same error at the end. With ``early_stopping=True``, the
+    fit goes on as scikit-learn's does: every epoch from there records a NaN
+    loss and a NaN validation score (as does an epoch whose validation
+    outputs overflow), and the fit ends with the weights of the best
+    validation score.
+
+    Differences: sparse X is refused (convert with ``.toarray()``), sample
+    weights must be >= 0 with a positive sum, and diverging steps are undone
+    rather than trained on (above).
     """
 
     _parameter_constraints = dict(_SklearnClassifier._parameter_constraints)
