@@ -17,22 +17,15 @@
 #ifndef NNCORE_DENSE_H
 #define NNCORE_DENSE_H
 
-#include <math.h>
 #include <stddef.h>
 #include <string.h>
+
+#include "_optim.h"
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 #define NNCORE_DENSE_DISPATCH __attribute__((target_clones("avx2", "default")))
 #else
 #define NNCORE_DENSE_DISPATCH
-#endif
-
-/* The per-row update must be compiled inside each target clone of its
- * caller, or it runs at the baseline instruction set. */
-#if defined(__GNUC__)
-#define NNCORE_ALWAYS_INLINE static inline __attribute__((always_inline))
-#else
-#define NNCORE_ALWAYS_INLINE static inline
 #endif
 
 typedef double nncore_v4d __attribute__((vector_size(32)));
@@ -83,18 +76,16 @@ typedef float nncore_v8f __attribute__((vector_size(32)));
 NNCORE_MATMUL_ROWS(nncore_matmul_rows_f64, double, nncore_v4d, 4)
 NNCORE_MATMUL_ROWS(nncore_matmul_rows_f32, float, nncore_v8f, 8)
 
-/* The optimizer step of one sample, for the fused per-sample path. */
-enum { NNCORE_PLAIN_SGD = 0, NNCORE_MOMENTUM = 1, NNCORE_NESTEROV = 2, NNCORE_ADAM = 3 };
-
 /* One dense layer's backward pass and update for one sample, in one pass
  * over its weights: for each row i,
  *     grad_inputs[i] := sum over j of delta[j] * W[i, j]   (W before the update)
  *     g := inputs[i] * delta[j] (+ l2 * W[i, j])
- * then W[i, j] is updated from g by the optimizer `kind`, with the same
- * operations in the same order as the general path (the gradient into a
- * buffer, then _optim.pxd's update), so both give the same bits. The old
- * weights and moments go to saved_w, saved_v and saved_s, so a step whose
- * new weights are not all finite (the return value) can be undone exactly.
+ * then W[i, j] is updated from g by _optim.h's element update for `kind`
+ * (NNCORE_SGD, with momentum if momentum > 0, or NNCORE_ADAM; lr is Adam's
+ * step size), as the general path does after summing the gradient into a
+ * buffer, so both give the same bits. The old weights and moments go to
+ * saved_w, saved_v and saved_s, so a step whose new weights are not all
+ * finite (the return value) can be undone exactly.
  * With inputs NULL the row is a bias: g := delta[j], no L2. grad_inputs may
  * be NULL. Four rows at a time keep four sums in flight. */
 /* One loop per optimizer and per L2 on/off, so each vectorizes. */
@@ -120,50 +111,51 @@ enum { NNCORE_PLAIN_SGD = 0, NNCORE_MOMENTUM = 1, NNCORE_NESTEROV = 2, NNCORE_AD
         finite &= (new_ - new_ == 0);                                                 \
     } while (0)
 
-#define NNCORE_SAMPLE_UPDATE(name, type, sqrt_fn)                                     \
+#define NNCORE_SAMPLE_UPDATE(name, suffix, type)                                      \
     NNCORE_ALWAYS_INLINE int name##_row(type x, const type *restrict delta, type *restrict w,\
                                  type *restrict v, type *restrict s,                  \
                                  type *restrict saved_w, type *restrict saved_v,      \
                                  type *restrict saved_s, ptrdiff_t n_out, int kind,   \
-                                 type lr, type momentum, type beta_1, type beta_2,    \
-                                 type epsilon, type l2)                               \
+                                 type lr, type momentum, int nesterov, type beta_1,   \
+                                 type beta_2, type epsilon, type l2)                  \
     {                                                                                 \
-        const type one = 1;                                                           \
         int finite = 1;                                                               \
-        if (kind == NNCORE_PLAIN_SGD) {                                               \
-            NNCORE_ROW_LOOP(type, l2, NNCORE_NEW_WEIGHT(type, w[j] - lr * g))         \
-        } else if (kind == NNCORE_ADAM) {                                             \
+        if (kind == NNCORE_ADAM) {                                                    \
             NNCORE_ROW_LOOP(type, l2,                                                 \
                 saved_v[j] = v[j];                                                    \
                 saved_s[j] = s[j];                                                    \
-                v[j] = beta_1 * v[j] + (one - beta_1) * g;                            \
-                s[j] = beta_2 * s[j] + (one - beta_2) * (g * g);                      \
-                NNCORE_NEW_WEIGHT(type, w[j] + (-lr * v[j]) / (sqrt_fn(s[j]) + epsilon)))\
-        } else if (kind == NNCORE_NESTEROV) {                                         \
+                NNCORE_NEW_WEIGHT(type, nncore_adam_element_##suffix(                 \
+                    w[j], g, &v[j], &s[j], lr, beta_1, beta_2, epsilon));             \
+                /* An overflowed s would freeze w[j]: diverged too. */                \
+                finite &= (s[j] - s[j] == 0))                                         \
+        } else if (momentum > 0 && nesterov) {                                        \
             NNCORE_ROW_LOOP(type, l2,                                                 \
                 saved_v[j] = v[j];                                                    \
-                v[j] = momentum * v[j] - lr * g;                                      \
-                NNCORE_NEW_WEIGHT(type, w[j] + (momentum * v[j] - lr * g)))           \
+                NNCORE_NEW_WEIGHT(type, nncore_momentum_element_##suffix(             \
+                    w[j], g, &v[j], lr, momentum, 1)))                                \
+        } else if (momentum > 0) {                                                    \
+            NNCORE_ROW_LOOP(type, l2,                                                 \
+                saved_v[j] = v[j];                                                    \
+                NNCORE_NEW_WEIGHT(type, nncore_momentum_element_##suffix(             \
+                    w[j], g, &v[j], lr, momentum, 0)))                                \
         } else {                                                                      \
             NNCORE_ROW_LOOP(type, l2,                                                 \
-                saved_v[j] = v[j];                                                    \
-                v[j] = momentum * v[j] - lr * g;                                      \
-                NNCORE_NEW_WEIGHT(type, w[j] + v[j]))                                 \
+                NNCORE_NEW_WEIGHT(type, nncore_sgd_element_##suffix(w[j], g, lr)))    \
         }                                                                             \
         return finite;                                                                \
     }                                                                                 \
                                                                                       \
-    NNCORE_DENSE_DISPATCH static int name(                                            \
+    NNCORE_ALWAYS_INLINE int name##_layer(                                            \
         const type *inputs, const type *delta, type *w, type *v, type *s,             \
         type *saved_w, type *saved_v, type *saved_s, type *grad_inputs,               \
         ptrdiff_t n_in, ptrdiff_t n_out, int kind, type lr, type momentum,            \
-        type beta_1, type beta_2, type epsilon, type l2)                              \
+        int nesterov, type beta_1, type beta_2, type epsilon, type l2)                \
     {                                                                                 \
         ptrdiff_t i = 0;                                                              \
         int finite = 1;                                                               \
         if (inputs == NULL)                                                           \
             return name##_row(1, delta, w, v, s, saved_w, saved_v, saved_s, n_out, kind,\
-                              lr, momentum, beta_1, beta_2, epsilon, 0);              \
+                              lr, momentum, nesterov, beta_1, beta_2, epsilon, 0);    \
         if (grad_inputs != NULL) {                                                    \
             for (; i + 4 <= n_in; i += 4) {                                           \
                 type s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                  \
@@ -182,7 +174,8 @@ enum { NNCORE_PLAIN_SGD = 0, NNCORE_MOMENTUM = 1, NNCORE_NESTEROV = 2, NNCORE_AD
                     finite &= name##_row(inputs[r], delta, w + r * n_out, v + r * n_out,\
                                          s + r * n_out, saved_w + r * n_out,          \
                                          saved_v + r * n_out, saved_s + r * n_out, n_out,\
-                                         kind, lr, momentum, beta_1, beta_2, epsilon, l2);\
+                                         kind, lr, momentum, nesterov, beta_1, beta_2,\
+                                         epsilon, l2);                                \
             }                                                                         \
         }                                                                             \
         for (; i < n_in; i++) {                                                       \
@@ -194,13 +187,38 @@ enum { NNCORE_PLAIN_SGD = 0, NNCORE_MOMENTUM = 1, NNCORE_NESTEROV = 2, NNCORE_AD
             }                                                                         \
             finite &= name##_row(inputs[i], delta, w + i * n_out, v + i * n_out,      \
                                  s + i * n_out, saved_w + i * n_out, saved_v + i * n_out,\
-                                 saved_s + i * n_out, n_out, kind, lr, momentum, beta_1,\
-                                 beta_2, epsilon, l2);                                \
+                                 saved_s + i * n_out, n_out, kind, lr, momentum, nesterov,\
+                                 beta_1, beta_2, epsilon, l2);                        \
         }                                                                             \
         return finite;                                                                \
+    }                                                                                 \
+                                                                                      \
+    /* A copy of the layer loop per optimizer: the arguments that pick the           \
+     * update are constants in each, so no row tests them. */                         \
+    NNCORE_DENSE_DISPATCH static int name(                                            \
+        const type *inputs, const type *delta, type *w, type *v, type *s,             \
+        type *saved_w, type *saved_v, type *saved_s, type *grad_inputs,               \
+        ptrdiff_t n_in, ptrdiff_t n_out, int kind, type lr, type momentum,            \
+        int nesterov, type beta_1, type beta_2, type epsilon, type l2)                \
+    {                                                                                 \
+        if (kind == NNCORE_ADAM)                                                      \
+            return name##_layer(inputs, delta, w, v, s, saved_w, saved_v, saved_s,    \
+                                grad_inputs, n_in, n_out, NNCORE_ADAM, lr, 0, 0,      \
+                                beta_1, beta_2, epsilon, l2);                         \
+        if (!(momentum > 0))                                                          \
+            return name##_layer(inputs, delta, w, v, s, saved_w, saved_v, saved_s,    \
+                                grad_inputs, n_in, n_out, NNCORE_SGD, lr, 0, 0,       \
+                                0, 0, 0, l2);                                         \
+        if (nesterov)                                                                 \
+            return name##_layer(inputs, delta, w, v, s, saved_w, saved_v, saved_s,    \
+                                grad_inputs, n_in, n_out, NNCORE_SGD, lr, momentum, 1,\
+                                0, 0, 0, l2);                                         \
+        return name##_layer(inputs, delta, w, v, s, saved_w, saved_v, saved_s,        \
+                            grad_inputs, n_in, n_out, NNCORE_SGD, lr, momentum, 0,    \
+                            0, 0, 0, l2);                                             \
     }
 
-NNCORE_SAMPLE_UPDATE(nncore_sample_update_f64, double, sqrt)
-NNCORE_SAMPLE_UPDATE(nncore_sample_update_f32, float, sqrtf)
+NNCORE_SAMPLE_UPDATE(nncore_sample_update_f64, f64, double)
+NNCORE_SAMPLE_UPDATE(nncore_sample_update_f32, f32, float)
 
 #endif

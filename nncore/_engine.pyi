@@ -5,6 +5,7 @@ from numpy.typing import DTypeLike, NDArray
 from typing_extensions import disjoint_base
 
 BLAS_THRESHOLD: int
+CHUNK_WORK: int
 CONCURRENT_USE: str
 OPTIMIZER_CODES: dict[str, int]
 
@@ -14,6 +15,7 @@ class _Engine:
     n_layers: int
     n_params: int
     capacity: int
+    work_per_row: int
     params: _Array
     grads: _Array
     first_moment: _Array
@@ -85,5 +87,6 @@ class Engine64(_Engine): ...
 @disjoint_base
 class Engine32(_Engine): ...
 
+def count_parameters(widths: Sequence[int], biases: Sequence[bool]) -> int: ...
 def engine_class(dtype: DTypeLike) -> Union[type[Engine64], type[Engine32]]: ...
 def rebuild_engine(dtype: DTypeLike, config: tuple[Any, ...], state: dict[str, Any]) -> _Engine: ...

@@ -532,7 +532,7 @@ def momentum_update(params, grads, velocity, learning_rate, momentum, nesterov):
 def adam_update(params, grads, first_moment, second_moment, step_size, beta_1, beta_2, epsilon):
     """One Adam step on params and both moments, in place; step_size carries the
     bias corrections (see _optim.adam_update). Returns whether every new value
-    of params is finite."""
+    of params and of second_moment is finite."""
     check_kernel_dtypes("adam_update", params=params, grads=grads, first_moment=first_moment,
                         second_moment=second_moment)
     return _adam_update(params, grads, first_moment, second_moment, step_size, beta_1, beta_2,

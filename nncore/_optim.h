@@ -1,6 +1,10 @@
 /* The optimizer steps of _optim.pxd, and the reductions around them, for
  * float64 and float32.
  *
+ * Each optimizer's update of one element is written once, below, and both
+ * the batch loops here and the fused per-sample step of _dense.h call it,
+ * so a new optimizer is one change and both paths give the same bits.
+ *
  * Why C: target_clones builds each loop for AVX2 as well as for the
  * baseline, where the Cython loops ran two doubles at a time. Every element
  * goes through the same operations in the same order in every clone (no
@@ -14,11 +18,24 @@
 #ifndef NNCORE_OPTIM_H
 #define NNCORE_OPTIM_H
 
+#include <math.h>
 #include <stddef.h>
-#include <string.h>
+#include <stdint.h>
 
-#include "_dense.h"
 #include "_math.h"
+
+/* Element helpers must be compiled inside each target clone of their
+ * caller, or they run at the baseline instruction set. */
+#if defined(__GNUC__)
+#define NNCORE_ALWAYS_INLINE static inline __attribute__((always_inline))
+#else
+#define NNCORE_ALWAYS_INLINE static inline
+#endif
+
+/* The optimizers. The codes are _engine.OPTIMIZER_CODES, which saved
+ * states hold: never renumber them. SGD's momentum and Nesterov's variant
+ * are its hyperparameters. */
+enum { NNCORE_SGD = 0, NNCORE_ADAM = 1 };
 
 #define NNCORE_LANES 16
 
@@ -70,68 +87,97 @@ NNCORE_DISPATCH_SHORT static double nncore_sum_squares_f32(const float *x, ptrdi
     return nncore_square_sum_f32(x, n);
 }
 
-/* P := P - lr G; G := the old P. */
-#define NNCORE_SGD(name, type)                                                \
-    NNCORE_DISPATCH_SHORT static void name(type *params, type *grads, type lr, \
-                                           ptrdiff_t n)                       \
+/* Adam's step size at step t (counted from 1): its bias corrections folded
+ * into the learning rate, as in the paper's efficient form. */
+static inline double nncore_adam_step_size(double lr, double beta_1, double beta_2, int64_t t)
+{
+    return lr * sqrt(1 - pow(beta_2, (double) t)) / (1 - pow(beta_1, (double) t));
+}
+
+/* One element's update: from the gradient g and the old parameter p, the
+ * new parameter, with the optimizer's moments updated in place.
+ *   SGD:      p - lr g
+ *   momentum: v := mu v - lr g; p + v, or p + (mu v - lr g) with Nesterov
+ *   Adam:     m := b1 m + (1 - b1) g; s := b2 s + (1 - b2) g**2;
+ *             p + (-step_size m) / (sqrt(s) + eps) */
+#define NNCORE_ELEMENT_UPDATES(suffix, type, sqrt_fn)                         \
+    NNCORE_ALWAYS_INLINE type nncore_sgd_element_##suffix(type p, type g, type lr) \
+    {                                                                         \
+        return p - lr * g;                                                    \
+    }                                                                         \
+                                                                              \
+    NNCORE_ALWAYS_INLINE type nncore_momentum_element_##suffix(               \
+        type p, type g, type *v, type lr, type momentum, int nesterov)        \
+    {                                                                         \
+        *v = momentum * *v - lr * g;                                          \
+        return p + (nesterov ? momentum * *v - lr * g : *v);                  \
+    }                                                                         \
+                                                                              \
+    NNCORE_ALWAYS_INLINE type nncore_adam_element_##suffix(                   \
+        type p, type g, type *m, type *s, type step_size, type beta_1,        \
+        type beta_2, type epsilon)                                            \
+    {                                                                         \
+        const type one = 1;                                                   \
+        *m = beta_1 * *m + (one - beta_1) * g;                                \
+        *s = beta_2 * *s + (one - beta_2) * (g * g);                          \
+        return p + (-step_size * *m) / (sqrt_fn(*s) + epsilon);               \
+    }
+
+NNCORE_ELEMENT_UPDATES(f64, double, sqrt)
+NNCORE_ELEMENT_UPDATES(f32, float, sqrtf)
+
+/* The batch steps over flat buffers: each element as above; then G := the
+ * old P, and saved_v, saved_m, saved_s := the old moments, so that a step
+ * can be undone exactly. Locals carry the moments, so every array is read
+ * and written once per element whatever the caller's aliasing. */
+#define NNCORE_BATCH_UPDATES(suffix, type)                                    \
+    NNCORE_DISPATCH_SHORT static void nncore_sgd_##suffix(                    \
+        type *params, type *grads, type lr, ptrdiff_t n)                      \
     {                                                                         \
         for (ptrdiff_t i = 0; i < n; i++) {                                   \
             type old = params[i];                                             \
-            type new_ = old - lr * grads[i];                                  \
+            type new_ = nncore_sgd_element_##suffix(old, grads[i], lr);       \
+            grads[i] = old;                                                   \
+            params[i] = new_;                                                 \
+        }                                                                     \
+    }                                                                         \
+                                                                              \
+    NNCORE_DISPATCH_SHORT static void nncore_momentum_##suffix(               \
+        type *params, type *grads, type *velocity, type *saved_velocity,      \
+        type lr, type momentum, int nesterov, ptrdiff_t n)                    \
+    {                                                                         \
+        /* nesterov is the same for every i: GCC unswitches the loop on it. */ \
+        for (ptrdiff_t i = 0; i < n; i++) {                                   \
+            type old = params[i], v = velocity[i];                            \
+            saved_velocity[i] = v;                                            \
+            type new_ = nncore_momentum_element_##suffix(old, grads[i], &v, lr, \
+                                                         momentum, nesterov); \
+            velocity[i] = v;                                                  \
+            grads[i] = old;                                                   \
+            params[i] = new_;                                                 \
+        }                                                                     \
+    }                                                                         \
+                                                                              \
+    NNCORE_DISPATCH_SHORT static void nncore_adam_##suffix(                   \
+        type *params, type *grads, type *first, type *second,                 \
+        type *saved_first, type *saved_second, type step_size, type beta_1,   \
+        type beta_2, type epsilon, ptrdiff_t n)                               \
+    {                                                                         \
+        for (ptrdiff_t i = 0; i < n; i++) {                                   \
+            type old = params[i], m = first[i], s = second[i];                \
+            saved_first[i] = m;                                               \
+            saved_second[i] = s;                                              \
+            type new_ = nncore_adam_element_##suffix(old, grads[i], &m, &s,   \
+                                                     step_size, beta_1, beta_2, \
+                                                     epsilon);                \
+            first[i] = m;                                                     \
+            second[i] = s;                                                    \
             grads[i] = old;                                                   \
             params[i] = new_;                                                 \
         }                                                                     \
     }
 
-NNCORE_SGD(nncore_sgd_f64, double)
-NNCORE_SGD(nncore_sgd_f32, float)
-
-/* V := mu V - lr G; P := P + V, or P + (mu V - lr G) with Nesterov;
- * G := the old P, saved_v := the old V. */
-#define NNCORE_MOMENTUM_STEP(name, type)                                      \
-    NNCORE_DISPATCH_SHORT static void name(type *params, type *grads, type *velocity, \
-                                           type *saved_velocity, type lr,     \
-                                           type momentum, int nesterov, ptrdiff_t n) \
-    {                                                                         \
-        /* nesterov is the same for every i: GCC unswitches the loop on it. */ \
-        for (ptrdiff_t i = 0; i < n; i++) {                                   \
-            type old = params[i], g = grads[i], v = velocity[i];              \
-            saved_velocity[i] = v;                                            \
-            v = momentum * v - lr * g;                                        \
-            velocity[i] = v;                                                  \
-            grads[i] = old;                                                   \
-            params[i] = old + (nesterov ? momentum * v - lr * g : v);         \
-        }                                                                     \
-    }
-
-NNCORE_MOMENTUM_STEP(nncore_momentum_f64, double)
-NNCORE_MOMENTUM_STEP(nncore_momentum_f32, float)
-
-/* M := b1 M + (1 - b1) G; S := b2 S + (1 - b2) G**2;
- * P := P + (-step_size M) / (sqrt(S) + eps); G := the old P, saved_m and
- * saved_s := the old M and S. */
-#define NNCORE_ADAM_STEP(name, type, sqrt_fn)                                 \
-    NNCORE_DISPATCH_SHORT static void name(type *params, type *grads, type *first, \
-                                           type *second, type *saved_first,   \
-                                           type *saved_second, type step_size, \
-                                           type beta_1, type beta_2, type epsilon, \
-                                           ptrdiff_t n)                       \
-    {                                                                         \
-        const type one = 1;                                                   \
-        for (ptrdiff_t i = 0; i < n; i++) {                                   \
-            type g = grads[i], old = params[i], m = first[i], s = second[i];  \
-            saved_first[i] = m;                                               \
-            saved_second[i] = s;                                              \
-            m = beta_1 * m + (one - beta_1) * g;                              \
-            s = beta_2 * s + (one - beta_2) * (g * g);                        \
-            first[i] = m;                                                     \
-            second[i] = s;                                                    \
-            grads[i] = old;                                                   \
-            params[i] = old + (-step_size * m) / (sqrt_fn(s) + epsilon);      \
-        }                                                                     \
-    }
-
-NNCORE_ADAM_STEP(nncore_adam_f64, double, sqrt)
-NNCORE_ADAM_STEP(nncore_adam_f32, float, sqrtf)
+NNCORE_BATCH_UPDATES(f64, double)
+NNCORE_BATCH_UPDATES(f32, float)
 
 #endif

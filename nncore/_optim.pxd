@@ -5,13 +5,19 @@
 # The formulas are scikit-learn's (sklearn/neural_network/_stochastic_optimizers.py),
 # so its estimators can be reproduced: momentum as v := mu v - lr g, Nesterov
 # as a second look-ahead step, and Adam in the paper's efficient form, whose
-# bias corrections the caller folds into the step size. The loops are in
-# _optim.h, built for AVX2 and the baseline; the wrappers here are inline for
-# the same reason as _kernels.pxd: the training loop compiles them into its
-# own code.
+# bias corrections the caller folds into the step size (nncore_adam_step_size).
+# The loops are in _optim.h, built for AVX2 and the baseline, around the one
+# per-element update of each optimizer that the fused per-sample step
+# (_dense.h) uses too; the wrappers here are inline for the same reason as
+# _kernels.pxd: the training loop compiles them into its own code.
 from cython cimport floating
+from libc.stdint cimport int64_t
 
 cdef extern from "_optim.h" nogil:
+    enum:
+        NNCORE_SGD
+        NNCORE_ADAM
+    double nncore_adam_step_size(double lr, double beta_1, double beta_2, int64_t t)
     bint nncore_all_finite_f64(const double* x, Py_ssize_t n)
     bint nncore_all_finite_f32(const float* x, Py_ssize_t n)
     double nncore_sum_squares_f64(const double* x, Py_ssize_t n)
@@ -87,7 +93,7 @@ cdef inline bint adam_update(floating* params, floating* grads, floating* first_
 
     step_size is lr * sqrt(1 - b2**t) / (1 - b1**t) at step t. Then G := the
     old P, and saved_first, saved_second get the old M and S; returns whether
-    every new P is finite.
+    every new P and S is finite (an S that overflowed would freeze its P).
     """
     if floating is double:
         nncore_adam_f64(params, grads, first_moment, second_moment, saved_first, saved_second,
@@ -95,7 +101,7 @@ cdef inline bint adam_update(floating* params, floating* grads, floating* first_
     else:
         nncore_adam_f32(params, grads, first_moment, second_moment, saved_first, saved_second,
                         step_size, beta_1, beta_2, epsilon, size)
-    return _all_finite(params, size)
+    return _all_finite(params, size) and _all_finite(second_moment, size)
 
 
 cdef inline double l2_backward(const floating* weights, floating* grads, floating factor,

@@ -27,6 +27,7 @@ from typing import Any, Optional, Union
 import numpy as np
 
 from nncore._atomic import atomic_write
+from nncore._engine import count_parameters
 
 FORMAT_NAME = "nncore.MLP"
 FORMAT_VERSION = 1
@@ -199,7 +200,7 @@ def _check_size(config, name, declared):
             or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in sizes)):
         raise ValueError(f"layer_sizes is {sizes!r}, expected a list of two or more positive ints")
     bias = config.get("bias", True)
-    count = sum(a * b + (b if bias else 0) for a, b in zip(sizes, sizes[1:]))
+    count = count_parameters(sizes, [bias] * (len(sizes) - 1))
     shape, _ = declared
     if shape != (count,):
         raise ValueError(f"{name} has shape {shape}, expected ({count},) for layer_sizes {sizes}")

@@ -10,6 +10,8 @@ import operator
 
 import numpy as np
 
+from nncore._engine import count_parameters
+
 SUPPORTED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _NUMERIC_KINDS = "biuf"
 # BLAS takes 32-bit dimensions.
@@ -183,7 +185,7 @@ def check_layer_sizes(value):
         raise ValueError(f"layer_sizes: got {tuple(value)!r}, expected at least two widths "
                          "(inputs and outputs)")
     sizes = tuple(check_positive_int(f"layer_sizes[{i}]", width) for i, width in enumerate(value))
-    if sum(a * b + b for a, b in zip(sizes, sizes[1:])) > 2**40:
+    if count_parameters(sizes, [True] * (len(sizes) - 1)) > 2**40:
         raise ValueError(f"layer_sizes: got {sizes}, expected fewer than 2**40 parameters")
     return sizes
 

@@ -18,7 +18,10 @@ from nncore._config import (
     LOSSES,
     OUTPUT_ACTIVATIONS,
 )
-from nncore._engine import CONCURRENT_USE, OPTIMIZER_CODES, engine_class
+# CHUNK_WORK: compiled work (multiply-adds) per return to Python when no
+# per-epoch hook needs control back (about 10 ms, so Ctrl-C and progress stay
+# responsive and tiny epochs do not pay Python's overhead one by one).
+from nncore._engine import CHUNK_WORK, CONCURRENT_USE, OPTIMIZER_CODES, engine_class
 from nncore._kernels import ACTIVATION_CODES, LOSS_CODES
 from nncore._progress import ProgressBar
 from nncore._typing import ArrayLike, DTypeLike, FloatArray, RandomStateLike
@@ -34,10 +37,6 @@ from nncore.training import EarlyStopping, EarlyStoppingState, History
 Gradients = namedtuple("Gradients", ["loss", "coefs", "intercepts"])
 Gradients.__doc__ = """The loss and its gradient: one array per layer, shaped as coefs_ and intercepts_."""
 
-# Compiled work (multiply-adds) per return to Python when no per-epoch hook
-# needs control back: about 10 ms, so Ctrl-C and progress stay responsive
-# and tiny epochs do not pay Python's overhead one by one.
-_CHUNK_WORK = 20_000_000
 # Largest permutation block (epochs x samples) drawn at once.
 _MAX_ORDER_ENTRIES = 1 << 20
 # Rows per compiled call in predict(); larger inputs go in slices.
@@ -476,9 +475,7 @@ class MLP:
         return history
 
     def _epochs_per_chunk(self, n_samples, shuffle):
-        sizes = self.layer_sizes
-        work = 3 * n_samples * sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
-        chunk = max(1, _CHUNK_WORK // max(1, work))
+        chunk = max(1, CHUNK_WORK // max(1, n_samples * self._engine.work_per_row))
         if shuffle:
             chunk = min(chunk, max(1, _MAX_ORDER_ENTRIES // n_samples))
         return chunk

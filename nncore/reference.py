@@ -324,12 +324,14 @@ def adam_update(weights, gradient, first_moment, second_moment, step_size, beta_
 
     The bias corrections are folded into step_size, which at step t is
     learning_rate * sqrt(1 - beta_2**t) / (1 - beta_1**t). Returns whether
-    every weight stays finite.
+    every weight, and every second moment, stays finite: a gradient whose
+    square overflows leaves the weight as it was but the second moment at
+    inf, and every later step of that weight would be 0.
     """
     first_moment[...] = beta_1 * first_moment + (1 - beta_1) * gradient
     second_moment[...] = beta_2 * second_moment + (1 - beta_2) * (gradient * gradient)
     weights -= step_size * first_moment / (np.sqrt(second_moment) + epsilon)
-    return bool(np.isfinite(weights).all())
+    return bool(np.isfinite(weights).all() and np.isfinite(second_moment).all())
 
 
 def l2_backward(weights, gradient, factor):

@@ -322,9 +322,8 @@ def test_result_does_not_depend_on_how_epochs_are_grouped(monkeypatch):
     model = make_model()
     model.fit(x, y, epochs=10, batch_size=3, optimizer="adam", random_state=4)
     # Work per compiled call small enough that the 10 epochs go as 3 + 3 + 3 + 1.
-    sizes = model.layer_sizes
-    work = 3 * N_SAMPLES * sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
-    monkeypatch.setattr(nncore.model, "_CHUNK_WORK", 3 * work)
+    work = N_SAMPLES * model._engine.work_per_row
+    monkeypatch.setattr(nncore.model, "CHUNK_WORK", 3 * work)
     grouped = make_model()
     grouped.fit(x, y, epochs=10, batch_size=3, optimizer="adam", random_state=4)
     assert_same_params(model, grouped)

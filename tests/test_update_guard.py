@@ -81,8 +81,38 @@ def test_update_kernels_report_non_finite_parameters(name):
 
     for module in (kernels, reference):
         with np.errstate(all="ignore"):  # g**2 overflows in Adam's second moment
-            assert run(module, np.ones(3, dtype=np.float32), 1e-3) is True
+            # Adam: that overflow freezes the weight (its steps are 0 from
+            # then on), so it counts as divergence too.
+            assert run(module, np.ones(3, dtype=np.float32), 1e-3) is (name != "adam_update")
         with np.errstate(all="ignore"):  # the overflow is the point
             # A step of 1e38 or more (Adam's is about its step size) from 3e38.
             step = 1e8 if name != "adam_update" else 1e38
             assert run(module, np.full(3, 3e38, dtype=np.float32), step) is False
+
+
+@pytest.mark.parametrize("batch_size", [None, 1], ids=["full-batch", "per-sample"])
+def test_adam_second_moment_overflow_is_divergence(batch_size):
+    """A gradient whose square overflows leaves Adam's weight finite (its
+    step is m / sqrt(inf) = 0) but its second moment at inf, so the weight
+    would never move again: refused and undone like any other divergence."""
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((8, 3)), (rng.random((8, 1)) > 0.5).astype(float)
+    # A logistic output's loss and delta stay finite for huge inputs (the loss
+    # is computed from the logits), while the gradient's square overflows.
+    model = nncore.MLP((3, 4, 1), activation="identity", output_activation="logistic",
+                       random_state=0)
+    model.fit(x, y, epochs=2, batch_size=batch_size, optimizer="adam")
+    before = model._get_state()
+    # One sample, labelled against the saturated prediction: its step, the
+    # first, has a delta of +-1 and a gradient of about 1e160.
+    huge = x[:1] * 1e160
+    wrong = 1.0 - np.round(model.predict(huge))
+    assert np.isfinite(model.loss(huge, wrong))
+    with pytest.raises(ValueError, match="step 0: .*overflowed Adam's second moment"):
+        model.fit(huge, wrong, epochs=1, batch_size=batch_size, optimizer="adam",
+                  warm_start=True)
+    after = model._get_state()
+    for key in ("params", "first_moment", "second_moment"):
+        np.testing.assert_array_equal(after[key], before[key], strict=True)
+    assert np.isfinite(after["second_moment"]).all()
+    assert after["step_count"] == before["step_count"]
