@@ -7,7 +7,6 @@ losses, optimizers and batch sizes, with ``save``/``load``.
 ``MLPClassifier`` and ``MLPRegressor`` are scikit-learn's estimators on the
 same engine (they need scikit-learn, imported only when they are used).
 """
-import importlib.util
 from typing import TYPE_CHECKING
 
 from nncore._version import __version__
@@ -41,24 +40,13 @@ from nncore.neuron import Neuron, OurNeuralNetwork
 from nncore.optimizers import SGD, Adam
 from nncore.training import EarlyStopping, History
 
-_ESTIMATORS = ("MLPClassifier", "MLPRegressor")
-
-
-def _findable(name):
-    """Whether ``name`` can be imported, found without importing it."""
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):  # ValueError: blocked by sys.modules[name] = None
-        return False
-
-
 __all__ = [
     "Neuron", "OurNeuralNetwork", "NeuralNetwork",
     "MLP", "Gradients", "SGD", "Adam", "EarlyStopping", "History", "load",
-    # Only where scikit-learn is installed, so ``from nncore import *`` works
-    # without it.
-    *(_ESTIMATORS if _findable("sklearn") else ()),
+    "MLPClassifier", "MLPRegressor",
 ]
+
+_ESTIMATORS = ("MLPClassifier", "MLPRegressor")
 if TYPE_CHECKING:  # imported on first use at run time (see __getattr__)
     from nncore.sklearn import MLPClassifier, MLPRegressor
 
