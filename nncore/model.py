@@ -431,6 +431,7 @@ class MLP:
         shuffle_rng = shuffle_rng if shuffle_rng is not None else self._rng
         if self.optimizer_ is None or self.optimizer_.name != optimizer.name:
             self._reset_optimizer()
+        self.optimizer_ = optimizer  # recorded even when no epoch runs
 
         history = self.history_ = History()
         per_epoch = validation is not None or stopping is not None or callback is not None

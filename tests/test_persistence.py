@@ -401,3 +401,17 @@ def test_missing_file_and_directory_are_os_errors(tmp_path):
         nncore.load(tmp_path / "absent.npz")
     with pytest.raises(IsADirectoryError):
         nncore.load(tmp_path)
+
+
+def test_the_state_keeps_the_training_l2_and_optimizer_across_evaluations():
+    # Validation, loss() and gradients() use their own penalty: the state
+    # (and so a saved file) keeps the last training call's.
+    x, y = problem()
+    model = trained(optimizer="adam", l2=0.3, validation_data=(x, y))
+    assert model._get_state()["l2"] == 0.3
+    model.loss(x, y)
+    model.gradients(x, y, l2=0.7)
+    assert model._get_state()["l2"] == 0.3
+    # fit records its optimizer even when it runs no epoch.
+    model.fit(x, y, epochs=0, optimizer=nncore.SGD(0.05, momentum=0.5))
+    assert model.optimizer_ == nncore.SGD(0.05, momentum=0.5)
