@@ -7,6 +7,7 @@ Arrays that pass are fresh copies, so the caller's data is never modified.
 import math
 import numbers
 import operator
+import sys
 
 import numpy as np
 
@@ -204,8 +205,13 @@ def check_random_state(value):
 
 
 def check_inputs(name, value, n_features, dtype):
-    """Samples as a finite C-contiguous 2-D array (a 1-D array is one sample);
-    returns (array, was_one_sample). Qualifying arrays are not copied."""
+    """Samples as a finite C-contiguous 2-D array (a 1-D array is one sample),
+    or a SciPy sparse matrix as a ``CheckedCSR``; returns (inputs,
+    was_one_sample). Qualifying arrays are not copied."""
+    if isinstance(value, CheckedCSR):
+        return value, False
+    if _is_scipy_sparse(value):
+        return check_sparse_inputs(name, value, n_features, dtype), False
     try:
         ndim = np.ndim(value)
     except (ValueError, TypeError, RuntimeError):
@@ -218,6 +224,71 @@ def check_inputs(name, value, n_features, dtype):
         raise ValueError(f"{name}: got {array.shape[1]} features (shape {np.shape(value)}), "
                          f"expected {n_features}, the model's input width")
     return array, one_sample
+
+
+class CheckedCSR:
+    """A checked CSR matrix as the engine reads it: ``data`` (the model's
+    dtype, finite), ``indices`` (int32, each in range) and ``indptr`` (int64,
+    from 0, never decreasing, ending at the number of stored values), all
+    contiguous, and ``shape``."""
+
+    __slots__ = ("data", "indices", "indptr", "shape")
+
+    def __init__(self, data, indices, indptr, shape):
+        self.data, self.indices, self.indptr, self.shape = data, indices, indptr, shape
+
+
+def _is_scipy_sparse(value):
+    # A sparse matrix exists only if its program imported scipy.sparse, so
+    # dense calls never pay for importing it.
+    sparse = sys.modules.get("scipy.sparse")
+    return sparse is not None and sparse.issparse(value)
+
+
+def check_sparse_inputs(name, value, n_features, dtype):
+    """A SciPy sparse matrix or array of samples as a ``CheckedCSR``. CSR
+    input of the dtype shares its data and int32 indices; other formats are
+    converted to CSR (a copy). The caller's matrix is never modified: its
+    indices need not be sorted, and duplicates add up."""
+    if value.ndim != 2:
+        raise ValueError(f"{name}: got a {value.ndim}-D sparse array of shape {value.shape}, "
+                         "expected 2-D")
+    shape = tuple(int(n) for n in value.shape)
+    if min(shape) == 0:
+        raise ValueError(f"{name}: got shape {shape}, expected at least one element in every "
+                         "dimension")
+    if max(shape) > _MAX_DIMENSION:
+        raise ValueError(f"{name}: got shape {shape}, expected every dimension below 2**31")
+    if shape[1] != n_features:
+        raise ValueError(f"{name}: got {shape[1]} features (shape {shape}), expected "
+                         f"{n_features}, the model's input width")
+    csr = value if value.format == "csr" else value.tocsr()
+    data, indices = np.asarray(csr.data), np.asarray(csr.indices)
+    indptr = np.ascontiguousarray(csr.indptr, dtype=np.int64)
+    if data.dtype.kind not in _NUMERIC_KINDS:
+        raise TypeError(f"{name}: got a sparse matrix of dtype {data.dtype}, expected real "
+                        "numbers (bool, int or float)")
+    if indptr.shape != (shape[0] + 1,) or indptr[0] != 0 or (np.diff(indptr) < 0).any():
+        raise ValueError(f"{name}: has an invalid index pointer (indptr), expected {shape[0] + 1} "
+                         "values from 0 that never decrease")
+    stored = int(indptr[-1])
+    if stored > min(data.shape[0], indices.shape[0]):
+        raise ValueError(f"{name}: its index pointer (indptr) ends at {stored}, expected at most "
+                         f"{min(data.shape[0], indices.shape[0])}, the number of stored values")
+    data, indices = data[:stored], indices[:stored]
+    if indices.dtype.kind not in "iu" or (
+            stored and (indices.min() < 0 or indices.max() >= shape[1])):
+        raise ValueError(f"{name}: has column indices outside 0 to {shape[1] - 1}, expected a "
+                         "valid sparse matrix")
+    if data.dtype.kind == "f" and not np.isfinite(data).all():
+        raise ValueError(f"{name}: contains NaN or infinity, expected finite values")
+    with np.errstate(over="ignore"):  # reported just below, by name
+        converted = np.ascontiguousarray(data, dtype=dtype)
+    if converted is not data and not np.isfinite(converted).all():
+        raise ValueError(f"{name}: has values too large for {np.dtype(dtype)}, expected finite "
+                         "values")
+    # Column indices are below n_features, itself below 2**31.
+    return CheckedCSR(converted, np.ascontiguousarray(indices, dtype=np.int32), indptr, shape)
 
 
 def check_targets(name, value, n_samples, n_outputs, loss, dtype):
@@ -285,7 +356,8 @@ def check_out(out, shape, dtype, inputs):
     if not out.flags.c_contiguous or not out.flags.writeable:
         raise ValueError("out: got a non-contiguous or read-only array, expected a writeable "
                          "C-contiguous one")
-    if np.may_share_memory(out, inputs):
+    parts = (inputs.data, inputs.indices, inputs.indptr) if isinstance(inputs, CheckedCSR) else (inputs,)
+    if any(np.may_share_memory(out, part) for part in parts):
         raise ValueError("out: overlaps X, expected separate memory")
     return out
 

@@ -625,7 +625,8 @@ class _BaseMLP(BaseEstimator):
     def _forward(self, X, check_input=True):
         """The output layer's values for X (the engine's dtype)."""
         if check_input:
-            X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+            X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
+                              dtype=(np.float64, np.float32))
         return self._model.predict(X)
 
     def _score(self, X, y, sample_weight):
@@ -639,6 +640,11 @@ class _BaseMLP(BaseEstimator):
         if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
             return np.nan
         return self._score_function(y, y_pred, sample_weight=sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
 
     def _check_solver(self):
         if self.solver not in ("sgd", "adam"):
@@ -671,9 +677,12 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     outputs overflow), and the fit ends with the weights of the best
     validation score.
 
-    Differences: sparse X is refused (convert with ``.toarray()``), sample
-    weights must be >= 0 with a positive sum, and diverging steps are undone
-    rather than trained on (above).
+    X may be sparse (any SciPy sparse matrix or array; CSR is read in place,
+    other formats are converted to CSR): the first layer's products read
+    only the stored values, and X is never densified.
+
+    Differences: sample weights must be >= 0 with a positive sum, and
+    diverging steps are undone rather than trained on (above).
     """
 
     _parameter_constraints = dict(_SklearnClassifier._parameter_constraints)
@@ -701,8 +710,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return _BINARY_HEAD
 
     def _validate_input(self, X, y, incremental, reset):
-        X, y = validate_data(self, X, y, multi_output=True, dtype=(np.float64, np.float32),
-                             reset=reset)
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+                             dtype=(np.float64, np.float32), reset=reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if "classes_" not in self.__dict__ or (not self.warm_start and not incremental):
@@ -806,8 +815,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return _REGRESSION_HEADS[self.loss]
 
     def _validate_input(self, X, y, incremental, reset):
-        X, y = validate_data(self, X, y, multi_output=True, y_numeric=True,
-                             dtype=(np.float64, np.float32), reset=reset)
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+                             y_numeric=True, dtype=(np.float64, np.float32), reset=reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         return X, y

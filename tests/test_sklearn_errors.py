@@ -1,14 +1,13 @@
 """Every error path of nncore.MLPClassifier and nncore.MLPRegressor: the
 exception type and message scikit-learn's own estimators give for the same
-input, or, where nncore refuses what scikit-learn lets through (sparse X,
-negative sample weights, a changed network under warm_start), nncore's own
+input, or, where nncore refuses what scikit-learn lets through (negative
+sample weights, a changed network under warm_start), nncore's own
 message. No call changes the arrays it was given."""
 import numpy as np
 import pytest
 
 sklearn = pytest.importorskip("sklearn")
 
-import scipy.sparse  # noqa: E402
 from sklearn.exceptions import NotFittedError  # noqa: E402
 from sklearn.neural_network import MLPClassifier as SklearnClassifier  # noqa: E402
 from sklearn.neural_network import MLPRegressor as SklearnRegressor  # noqa: E402
@@ -228,24 +227,6 @@ def test_three_dimensional_X(estimator_class):
     X, y = data_for(estimator_class)
     assert_as_sklearn(estimator_class, lambda cls: cls(**FAST).fit(X[:, :, None], y),
                       ValueError, "Found array with dim 3")
-
-
-@ESTIMATORS
-@pytest.mark.parametrize("at", ["fit", "partial_fit", "predict"])
-@pytest.mark.parametrize("kind", ["csr", "csc"])
-def test_sparse_X_is_refused(estimator_class, at, kind):
-    X, y = data_for(estimator_class)
-    sparse_X = scipy.sparse.csr_matrix(X) if kind == "csr" else scipy.sparse.csc_matrix(X)
-    estimator = estimator_class(**FAST)
-    kwargs = {"classes": [0, 1]} if estimator_class is nncore.MLPClassifier else {}
-    match = "Sparse data was passed for X, but dense data is required.*toarray"
-    if at == "predict":
-        estimator.fit(X, y)
-        with pytest.raises(TypeError, match=match):
-            estimator.predict(sparse_X)
-    else:
-        with pytest.raises(TypeError, match=match):
-            getattr(estimator, at)(sparse_X, y, **(kwargs if at == "partial_fit" else {}))
 
 
 @estimator_methods(["predict", "predict_proba", "predict_log_proba", "score"])
