@@ -24,7 +24,7 @@ README_MARKERS = ("<!-- bench-table -->", "<!-- /bench-table -->")
 # The estimators' rows again, in the README's "From scikit-learn" section.
 README_ESTIMATOR_MARKERS = ("<!-- sklearn-bench -->", "<!-- /sklearn-bench -->")
 
-MLP_WORKLOADS = ("W3", "W4", "W6", "W9", "W4-fit", "W8")
+MLP_WORKLOADS = ("W3", "W4", "W6", "W9", "W4-fit", "W8", "W12")
 
 Target = namedtuple("Target", "workload system baseline factor at_most", defaults=(None,))
 
@@ -42,6 +42,7 @@ TARGETS = [
     Target("W9", "nncore 2 threads", "nncore", 1.7),
     Target("W4-fit", "nncore", "scikit-learn", 10),
     Target("W8", "nncore", "scikit-learn", 3),
+    Target("W12", "nncore", "scikit-learn", 5),
     Target("W5", "nncore train()", "reference", 1.0),
     Target("W5-f32", "nncore train()", "reference", 1.8),
     Target("W5", "nncore train() 2 threads", "nncore train()", 1.7),
@@ -182,7 +183,7 @@ def markdown(results, meta, env, smoke, with_checks=True):
     if mlp:
         lines += [
             "**MLP workloads** (`nncore.MLP`, float64, biases). Median time per sample (W3), per epoch (W4), "
-            "per call (W6), per pair of fits (W9) or per whole fit (W4-fit, W8), and in brackets that time over nncore's: how many times faster nncore is.",
+            "per call (W6), per pair of fits (W9) or per whole fit (W4-fit, W8, W12), and in brackets that time over nncore's: how many times faster nncore is.",
             "",
             "- *W3*: synthetic regression samples, squared error, plain SGD, learning rate "
             "2⁻⁷, one sample per step in order. *nncore*: `MLP.fit(epochs=1, batch_size=1, shuffle=False, "
@@ -205,6 +206,11 @@ def markdown(results, meta, env, smoke, with_checks=True):
             "each must end with scikit-learn's `coefs_`. W4-fit: `hidden_layer_sizes=(32,), solver=\"adam\", "
             "batch_size=32, max_iter=30`; W8: scikit-learn's defaults (`(100,)`, relu, adam, batches of 200) "
             "with `max_iter=50`.",
+            "- *W12*: the same on sparse text features: 20,000 synthetic documents of about 200 words "
+            "from a Zipf vocabulary of 50,000, each class favouring 300 words of its own, as TF-IDF "
+            "(scikit-learn's default weighting) in a CSR matrix of about 0.3% density; "
+            "`MLPClassifier(hidden_layer_sizes=(64,), max_iter=5)`, adam, batches of 200. The peak "
+            "memory of each fit is measured in a fresh process (memory.py).",
             "- *W6*: *nncore*: `MLP.predict(x, out=out)` on one sample with `out` preallocated; *NumPy*: "
             "`np.tanh(np.tanh(x @ W1 + b1) @ W2 + b2) @ W3 + b3`; *PyTorch eager*: the `nn.Sequential` "
             "called on a 1-row tensor inside one `torch.no_grad()` block per timed batch.",
@@ -212,6 +218,7 @@ def markdown(results, meta, env, smoke, with_checks=True):
         ]
         lines += table(results, meta, mlp, MLP_COLUMNS, "nncore", True)
         lines.append("")
+        lines += memory_lines(meta)
     skipped = {}
     for w in results:
         skipped.update(meta[w]["skipped"])
@@ -245,6 +252,19 @@ def markdown(results, meta, env, smoke, with_checks=True):
     else:
         lines += ["`bench/RESULTS.md` also lists the checks that every system did the same, real work.", ""]
     return "\n".join(lines)
+
+
+def memory_lines(meta):
+    """One line per workload whose fits' peak memory was measured."""
+    lines = []
+    for name, entry in meta.items():
+        memory = entry.get("memory") or {}
+        if memory:
+            parts = [f"{system} {m['peak_mb']:.0f} MB ({m['growth_mb']:.0f} MB above the "
+                     f"{m['before_mb']:.0f} MB before the fit)" for system, m in memory.items()]
+            lines += [f"Peak resident memory of one {name} fit, each in a fresh process: "
+                      + "; ".join(parts) + ".", ""]
+    return lines
 
 
 def write_results(folder, env, smoke, meta, results):
@@ -286,4 +306,4 @@ def estimator_rows(results, meta, env):
         lines.append(f"| {meta[target.workload]['label']} | {format_seconds(systems['nncore']['median_s'])} "
                      f"| {format_seconds(systems['scikit-learn']['median_s'])} | {factor:.1f}× faster "
                      f"| ≥ {target.factor}× ({verdict}) |")
-    return "\n".join(lines)
+    return "\n".join(lines + [""] + memory_lines(meta)).rstrip()

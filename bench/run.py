@@ -11,9 +11,10 @@ Workloads:
 - W4: scikit-learn's digits, 64-32-10 ReLU/softmax, Adam, batches of 32.
 - W6: one prediction of the W3 network, called from Python.
 - W9: two W4 networks trained (10 epochs each) at once in two threads, against one after the other.
-- W4-fit, W8: whole ``fit`` calls of ``nncore.MLPClassifier`` and
+- W4-fit, W8, W12: whole ``fit`` calls of ``nncore.MLPClassifier`` and
   scikit-learn's, with the same parameters (W4's network; scikit-learn's
-  defaults), which must end with the same ``coefs_``.
+  defaults; a (64,) network on sparse TF-IDF text features, whose peak
+  memory is measured too), which must end with the same ``coefs_``.
 
 Systems take turns, one timed batch each per round, so the machine's noise
 falls on all of them alike; each result is the median over the rounds.
@@ -29,7 +30,7 @@ smaller data, only to prove the script works.
 
 This script runs the workloads in turn. Beside it, tutorial.py,
 per_sample.py, digits.py, threads.py and estimators.py build them, one
-family each; timing.py times them, checks.py checks them and report.py
+family each (sparse_text.py makes W12's data, memory.py measures its memory); timing.py times them, checks.py checks them and report.py
 writes the results.
 """
 import argparse
@@ -49,7 +50,7 @@ from timing import measure  # noqa: E402
 from tutorial import TUTORIAL, XOR_LOOP, measure_xor_loop, tutorial_workload  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
-WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W5-f32", "W6", "W9", "W4-fit", "W8")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W5-f32", "W6", "W9", "W4-fit", "W8", "W12")
 
 
 def build(name, threads, smoke):
@@ -100,11 +101,15 @@ def main(argv=None):
         finally:
             workload.close()
         meta[name] = {"label": workload.label, "unit": workload.unit, "rounds": used_rounds,
-                      "skipped": workload.skipped, "checks": workload.checks}
+                      "skipped": workload.skipped, "checks": workload.checks,
+                      "memory": workload.memory}
         for system, r in results[name].items():
             print(f"{name:8} {system:28} {report.format_seconds(r['median_s']):>10} per {workload.unit}")
         for line in workload.checks:
             print(f"{name:8} check: {line}")
+        for system, memory in workload.memory.items():
+            print(f"{name:8} {system:28} peak {memory['peak_mb']:.0f} MB, "
+                  f"{memory['growth_mb']:.0f} MB above the RSS before the fit")
         print(f"{name:8} {used_rounds} rounds, {time.perf_counter() - began:.1f} s in all")
     report.write_results(args.output, env, args.smoke, meta, results)
     print(f"wrote {args.output / 'results.json'} and {args.output / 'RESULTS.md'}")

@@ -50,6 +50,7 @@ class Workload:
         self.skipped = {}
         self.checks = []
         self.start = None   # the starting weights (list of arrays), for the checks that need them
+        self.memory = {}    # system: its fit's peak memory (memory.py), where measured
         self._closers = []
 
     def add(self, name, system):

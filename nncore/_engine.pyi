@@ -10,6 +10,8 @@ CONCURRENT_USE: str
 OPTIMIZER_CODES: dict[str, int]
 
 _Array = NDArray[np.floating]
+# A C-contiguous array, or a checked CSR matrix (nncore._validation.CheckedCSR).
+_Inputs = Any
 
 class _Engine:
     n_layers: int
@@ -58,11 +60,11 @@ class _Engine:
     def bind(self, inputs: _Array, targets: _Array) -> None: ...
     def forward_bound(self) -> None: ...
     def step_bound(self) -> None: ...
-    def predict(self, inputs: _Array, outputs: _Array) -> None: ...
+    def predict(self, inputs: _Inputs, outputs: _Array) -> None: ...
     def predict_one(self, inputs: object, outputs: object) -> bool: ...
     def evaluate(
         self,
-        inputs: _Array,
+        inputs: _Inputs,
         targets: _Array,
         sample_weight: Optional[_Array],
         gradients: bool,
@@ -71,7 +73,7 @@ class _Engine:
     ) -> float: ...
     def fit_epochs(
         self,
-        inputs: _Array,
+        inputs: _Inputs,
         targets: _Array,
         sample_weight: Optional[_Array],
         order: Optional[NDArray[np.int64]],

@@ -10,7 +10,8 @@
  * goes through the same operations in the same order in every clone (no
  * FMA: -ffp-contract=off), so each gives the bits of the plain scalar loop.
  *
- * The two reductions keep NNCORE_LANES partial sums, element i going to sum
+ * The reductions (the sum of squares, and the finiteness checks of the
+ * steps) keep NNCORE_LANES partial sums, element i going to sum
  * i % NNCORE_LANES, and add them up in a fixed order at the end: GCC
  * vectorizes that without -ffast-math, and the result is the same on every
  * CPU.
@@ -58,23 +59,8 @@ enum { NNCORE_SGD = 0, NNCORE_ADAM = 1 };
 #define NNCORE_ZERO_IF_FINITE(v) ((v) - (v))
 #define NNCORE_SQUARE_IN_DOUBLE(v) ((double) (v) * (double) (v))
 
-NNCORE_LANE_SUM(nncore_finite_sum_f64, double, double, NNCORE_ZERO_IF_FINITE)
-NNCORE_LANE_SUM(nncore_finite_sum_f32, float, float, NNCORE_ZERO_IF_FINITE)
 NNCORE_LANE_SUM(nncore_square_sum_f64, double, double, NNCORE_SQUARE_IN_DOUBLE)
 NNCORE_LANE_SUM(nncore_square_sum_f32, float, double, NNCORE_SQUARE_IN_DOUBLE)
-
-/* Whether no x[i] is infinite or NaN: x - x is 0 for every finite x and
- * NaN otherwise, so the sum of those is 0 exactly when all are finite, in
- * any order. */
-NNCORE_DISPATCH_SHORT static int nncore_all_finite_f64(const double *x, ptrdiff_t n)
-{
-    return nncore_finite_sum_f64(x, n) == 0;
-}
-
-NNCORE_DISPATCH_SHORT static int nncore_all_finite_f32(const float *x, ptrdiff_t n)
-{
-    return nncore_finite_sum_f32(x, n) == 0;
-}
 
 /* sum(x**2), accumulated in double. */
 NNCORE_DISPATCH_SHORT static double nncore_sum_squares_f64(const double *x, ptrdiff_t n)
@@ -129,52 +115,97 @@ NNCORE_ELEMENT_UPDATES(f32, float, sqrtf)
 /* The batch steps over flat buffers: each element as above; then G := the
  * old P, and saved_v, saved_m, saved_s := the old moments, so that a step
  * can be undone exactly. Locals carry the moments, so every array is read
- * and written once per element whatever the caller's aliasing. */
+ * and written once per element. Each returns whether every new P (and
+ * Adam's every new S) is finite, checked in the same pass, lane by
+ * lane as the reductions: x - x is 0 for every finite x and NaN otherwise, so the
+ * sum of those is 0 exactly when all are finite, in any order. A second
+ * pass over parameters too large for the cache cost a tenth of a step. */
+
+/* Runs fn(..., i) for i from 0 to n - 1, each giving 0 for finite values
+ * and NaN otherwise, and returns whether all gave 0. */
+#define NNCORE_CHECKED_LOOP(type, n, fn, ...)                                 \
+    type sums_[NNCORE_LANES] = {0}, total_ = 0;                               \
+    ptrdiff_t i_ = 0;                                                         \
+    for (; i_ + NNCORE_LANES <= (n); i_ += NNCORE_LANES)                      \
+        for (int l_ = 0; l_ < NNCORE_LANES; l_++)                             \
+            sums_[l_] += fn(__VA_ARGS__, i_ + l_);                            \
+    for (int l_ = 0; l_ < NNCORE_LANES; l_++)                                 \
+        total_ += sums_[l_];                                                  \
+    for (; i_ < (n); i_++)                                                    \
+        total_ += fn(__VA_ARGS__, i_);                                        \
+    return total_ == 0;
+
 #define NNCORE_BATCH_UPDATES(suffix, type)                                    \
-    NNCORE_DISPATCH_SHORT static void nncore_sgd_##suffix(                    \
-        type *params, type *grads, type lr, ptrdiff_t n)                      \
+    NNCORE_ALWAYS_INLINE type nncore_sgd_at_##suffix(                         \
+        type *restrict params, type *restrict grads, type lr, ptrdiff_t i)    \
     {                                                                         \
-        for (ptrdiff_t i = 0; i < n; i++) {                                   \
-            type old = params[i];                                             \
-            type new_ = nncore_sgd_element_##suffix(old, grads[i], lr);       \
-            grads[i] = old;                                                   \
-            params[i] = new_;                                                 \
-        }                                                                     \
+        type old = params[i];                                                 \
+        type new_ = nncore_sgd_element_##suffix(old, grads[i], lr);           \
+        grads[i] = old;                                                       \
+        params[i] = new_;                                                     \
+        return NNCORE_ZERO_IF_FINITE(new_);                                   \
     }                                                                         \
                                                                               \
-    NNCORE_DISPATCH_SHORT static void nncore_momentum_##suffix(               \
-        type *params, type *grads, type *velocity, type *saved_velocity,      \
-        type lr, type momentum, int nesterov, ptrdiff_t n)                    \
+    NNCORE_DISPATCH_SHORT static int nncore_sgd_##suffix(                     \
+        type *restrict params, type *restrict grads, type lr, ptrdiff_t n)    \
+    {                                                                         \
+        NNCORE_CHECKED_LOOP(type, n, nncore_sgd_at_##suffix, params, grads, lr) \
+    }                                                                         \
+                                                                              \
+    NNCORE_ALWAYS_INLINE type nncore_momentum_at_##suffix(                    \
+        type *restrict params, type *restrict grads, type *restrict velocity, \
+        type *restrict saved_velocity, type lr, type momentum, int nesterov,  \
+        ptrdiff_t i)                                                          \
+    {                                                                         \
+        type old = params[i], v = velocity[i];                                \
+        saved_velocity[i] = v;                                                \
+        type new_ = nncore_momentum_element_##suffix(old, grads[i], &v, lr,   \
+                                                     momentum, nesterov);     \
+        velocity[i] = v;                                                      \
+        grads[i] = old;                                                       \
+        params[i] = new_;                                                     \
+        return NNCORE_ZERO_IF_FINITE(new_);                                   \
+    }                                                                         \
+                                                                              \
+    NNCORE_DISPATCH_SHORT static int nncore_momentum_##suffix(                \
+        type *restrict params, type *restrict grads, type *restrict velocity, \
+        type *restrict saved_velocity, type lr, type momentum, int nesterov,  \
+        ptrdiff_t n)                                                          \
     {                                                                         \
         /* nesterov is the same for every i: GCC unswitches the loop on it. */ \
-        for (ptrdiff_t i = 0; i < n; i++) {                                   \
-            type old = params[i], v = velocity[i];                            \
-            saved_velocity[i] = v;                                            \
-            type new_ = nncore_momentum_element_##suffix(old, grads[i], &v, lr, \
-                                                         momentum, nesterov); \
-            velocity[i] = v;                                                  \
-            grads[i] = old;                                                   \
-            params[i] = new_;                                                 \
-        }                                                                     \
+        NNCORE_CHECKED_LOOP(type, n, nncore_momentum_at_##suffix, params, grads, \
+                            velocity, saved_velocity, lr, momentum, nesterov) \
     }                                                                         \
                                                                               \
-    NNCORE_DISPATCH_SHORT static void nncore_adam_##suffix(                   \
-        type *params, type *grads, type *first, type *second,                 \
-        type *saved_first, type *saved_second, type step_size, type beta_1,   \
-        type beta_2, type epsilon, ptrdiff_t n)                               \
+    NNCORE_ALWAYS_INLINE type nncore_adam_at_##suffix(                        \
+        type *restrict params, type *restrict grads, type *restrict first,    \
+        type *restrict second, type *restrict saved_first,                    \
+        type *restrict saved_second, type step_size, type beta_1, type beta_2, \
+        type epsilon, ptrdiff_t i)                                            \
     {                                                                         \
-        for (ptrdiff_t i = 0; i < n; i++) {                                   \
-            type old = params[i], m = first[i], s = second[i];                \
-            saved_first[i] = m;                                               \
-            saved_second[i] = s;                                              \
-            type new_ = nncore_adam_element_##suffix(old, grads[i], &m, &s,   \
-                                                     step_size, beta_1, beta_2, \
-                                                     epsilon);                \
-            first[i] = m;                                                     \
-            second[i] = s;                                                    \
-            grads[i] = old;                                                   \
-            params[i] = new_;                                                 \
-        }                                                                     \
+        type old = params[i], m = first[i], s = second[i];                    \
+        saved_first[i] = m;                                                   \
+        saved_second[i] = s;                                                  \
+        type new_ = nncore_adam_element_##suffix(old, grads[i], &m, &s,       \
+                                                 step_size, beta_1, beta_2,   \
+                                                 epsilon);                    \
+        first[i] = m;                                                         \
+        second[i] = s;                                                        \
+        grads[i] = old;                                                       \
+        params[i] = new_;                                                     \
+        /* An S that overflowed would freeze its P: divergence too. */        \
+        return NNCORE_ZERO_IF_FINITE(new_) + NNCORE_ZERO_IF_FINITE(s);        \
+    }                                                                         \
+                                                                              \
+    NNCORE_DISPATCH_SHORT static int nncore_adam_##suffix(                    \
+        type *restrict params, type *restrict grads, type *restrict first,    \
+        type *restrict second, type *restrict saved_first,                    \
+        type *restrict saved_second, type step_size, type beta_1, type beta_2, \
+        type epsilon, ptrdiff_t n)                                            \
+    {                                                                         \
+        NNCORE_CHECKED_LOOP(type, n, nncore_adam_at_##suffix, params, grads,  \
+                            first, second, saved_first, saved_second,         \
+                            step_size, beta_1, beta_2, epsilon)               \
     }
 
 NNCORE_BATCH_UPDATES(f64, double)

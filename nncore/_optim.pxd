@@ -18,32 +18,22 @@ cdef extern from "_optim.h" nogil:
         NNCORE_SGD
         NNCORE_ADAM
     double nncore_adam_step_size(double lr, double beta_1, double beta_2, int64_t t)
-    bint nncore_all_finite_f64(const double* x, Py_ssize_t n)
-    bint nncore_all_finite_f32(const float* x, Py_ssize_t n)
     double nncore_sum_squares_f64(const double* x, Py_ssize_t n)
     double nncore_sum_squares_f32(const float* x, Py_ssize_t n)
-    void nncore_sgd_f64(double* params, double* grads, double lr, Py_ssize_t n)
-    void nncore_sgd_f32(float* params, float* grads, float lr, Py_ssize_t n)
-    void nncore_momentum_f64(double* params, double* grads, double* velocity,
+    bint nncore_sgd_f64(double* params, double* grads, double lr, Py_ssize_t n)
+    bint nncore_sgd_f32(float* params, float* grads, float lr, Py_ssize_t n)
+    bint nncore_momentum_f64(double* params, double* grads, double* velocity,
                              double* saved_velocity, double lr, double momentum,
                              bint nesterov, Py_ssize_t n)
-    void nncore_momentum_f32(float* params, float* grads, float* velocity,
+    bint nncore_momentum_f32(float* params, float* grads, float* velocity,
                              float* saved_velocity, float lr, float momentum,
                              bint nesterov, Py_ssize_t n)
-    void nncore_adam_f64(double* params, double* grads, double* first, double* second,
+    bint nncore_adam_f64(double* params, double* grads, double* first, double* second,
                          double* saved_first, double* saved_second, double step_size,
                          double beta_1, double beta_2, double epsilon, Py_ssize_t n)
-    void nncore_adam_f32(float* params, float* grads, float* first, float* second,
+    bint nncore_adam_f32(float* params, float* grads, float* first, float* second,
                          float* saved_first, float* saved_second, float step_size,
                          float beta_1, float beta_2, float epsilon, Py_ssize_t n)
-
-
-cdef inline bint _all_finite(const floating* values, Py_ssize_t size) noexcept nogil:
-    """Whether no value is infinite or NaN."""
-    if floating is double:
-        return nncore_all_finite_f64(values, size)
-    else:
-        return nncore_all_finite_f32(values, size)
 
 
 cdef inline double _sum_squares(const floating* values, Py_ssize_t size) noexcept nogil:
@@ -62,10 +52,9 @@ cdef inline bint sgd_update(floating* params, floating* grads, floating learning
     read before it is overwritten) lets a failed step be undone exactly.
     """
     if floating is double:
-        nncore_sgd_f64(params, grads, learning_rate, size)
+        return nncore_sgd_f64(params, grads, learning_rate, size)
     else:
-        nncore_sgd_f32(params, grads, learning_rate, size)
-    return _all_finite(params, size)
+        return nncore_sgd_f32(params, grads, learning_rate, size)
 
 
 cdef inline bint momentum_update(floating* params, floating* grads, floating* velocity,
@@ -77,12 +66,11 @@ cdef inline bint momentum_update(floating* params, floating* grads, floating* ve
     every new P is finite.
     """
     if floating is double:
-        nncore_momentum_f64(params, grads, velocity, saved_velocity, learning_rate, momentum,
-                            nesterov, size)
+        return nncore_momentum_f64(params, grads, velocity, saved_velocity, learning_rate,
+                                   momentum, nesterov, size)
     else:
-        nncore_momentum_f32(params, grads, velocity, saved_velocity, learning_rate, momentum,
-                            nesterov, size)
-    return _all_finite(params, size)
+        return nncore_momentum_f32(params, grads, velocity, saved_velocity, learning_rate,
+                                   momentum, nesterov, size)
 
 
 cdef inline bint adam_update(floating* params, floating* grads, floating* first_moment,
@@ -96,12 +84,11 @@ cdef inline bint adam_update(floating* params, floating* grads, floating* first_
     every new P and S is finite (an S that overflowed would freeze its P).
     """
     if floating is double:
-        nncore_adam_f64(params, grads, first_moment, second_moment, saved_first, saved_second,
-                        step_size, beta_1, beta_2, epsilon, size)
+        return nncore_adam_f64(params, grads, first_moment, second_moment, saved_first,
+                               saved_second, step_size, beta_1, beta_2, epsilon, size)
     else:
-        nncore_adam_f32(params, grads, first_moment, second_moment, saved_first, saved_second,
-                        step_size, beta_1, beta_2, epsilon, size)
-    return _all_finite(params, size) and _all_finite(second_moment, size)
+        return nncore_adam_f32(params, grads, first_moment, second_moment, saved_first,
+                               saved_second, step_size, beta_1, beta_2, epsilon, size)
 
 
 cdef inline double l2_backward(const floating* weights, floating* grads, floating factor,

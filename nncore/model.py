@@ -326,7 +326,7 @@ class MLP:
 
         Parameters
         ----------
-        X : array_like, shape (n_samples, n_inputs)
+        X : array_like or SciPy sparse matrix, shape (n_samples, n_inputs)
         y : array_like, shape (n_samples, n_outputs)
             For ``cross_entropy``, also 1-D integer class indices; for one
             output, also 1-D.
@@ -489,7 +489,7 @@ class MLP:
 
         Parameters
         ----------
-        X : array_like, shape (n_samples, n_inputs) or (n_inputs,)
+        X : array_like or SciPy sparse matrix, shape (n_samples, n_inputs) or (n_inputs,)
             A 1-D array is one sample, and gets a 1-D result.
         out : ndarray, optional
             Written in place and returned: the model's dtype, C-contiguous,
