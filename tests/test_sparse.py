@@ -180,6 +180,8 @@ def test_bad_sparse_input_is_refused(case, error, match):
         X.indices = np.array([0, 5, N_FEATURES if case == "index" else -1], dtype=np.int32)
     else:
         X = sp.coo_array(np.ones(N_FEATURES))
+        if X.ndim != 1:
+            pytest.skip("this SciPy has no 1-D sparse arrays")
     for call in (lambda: model.predict(X), lambda: model.fit(X, np.eye(3)[:2], epochs=1)):
         with pytest.raises(error, match=match):
             call()
