@@ -34,6 +34,8 @@ def _require_extensions():
 _require_extensions()
 del _require_extensions
 
+from nncore import _isa  # noqa: F401  (NNCORE_ISA is checked before anything runs)
+
 from nncore.model import MLP, Gradients, load
 from nncore.network import NeuralNetwork
 from nncore.neuron import Neuron, OurNeuralNetwork

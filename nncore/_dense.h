@@ -10,8 +10,9 @@
  * optimizer update of one layer for one sample in one pass over its weights.
  *
  * Why C: GCC's vector extensions keep a block of 4 vectors of C in
- * registers across the whole sum, and target_clones picks AVX2 or the
- * baseline at load time; Cython can express neither. Measured on a
+ * registers across the whole sum, and each kernel is built for AVX2 and the
+ * baseline, one picked at load time (_dispatch.h); Cython can express
+ * neither. Measured on a
  * 10-32-32-1 network: about half the instructions of the scalar loops.
  */
 #ifndef NNCORE_DENSE_H
@@ -22,59 +23,56 @@
 
 #include "_optim.h"
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define NNCORE_DENSE_DISPATCH __attribute__((target_clones("avx2", "default")))
-#else
-#define NNCORE_DENSE_DISPATCH
-#endif
+#include "_dispatch.h"
 
 typedef double nncore_v4d __attribute__((vector_size(32)));
 typedef float nncore_v8f __attribute__((vector_size(32)));
 
-#define NNCORE_MATMUL_ROWS(name, type, vec, lanes)                                   \
-    NNCORE_DENSE_DISPATCH static void name(                                           \
+#define NNCORE_MATMUL_ROWS(name, type, vec, lanes)                                     \
+    NNCORE_CLONES(SHORT, void, name, (                                                 \
         const type *a, ptrdiff_t a_row, ptrdiff_t a_sum, const type *b, ptrdiff_t b_sum, \
-        type *c, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k)                               \
-    {                                                                                 \
-        for (ptrdiff_t r = 0; r < m; r++) {                                           \
-            const type *a_r = a + r * a_row;                                          \
-            type *c_r = c + r * n;                                                    \
-            ptrdiff_t q = 0;                                                          \
-            for (; q + 4 * lanes <= n; q += 4 * lanes) {                              \
-                vec s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0}, v;                        \
-                for (ptrdiff_t t = 0; t < k; t++) {                                   \
-                    const type *b_t = b + t * b_sum + q;                              \
-                    vec x = (vec){0} + a_r[t * a_sum];                                \
-                    memcpy(&v, b_t, sizeof v); s0 = s0 + x * v;                       \
-                    memcpy(&v, b_t + lanes, sizeof v); s1 = s1 + x * v;               \
-                    memcpy(&v, b_t + 2 * lanes, sizeof v); s2 = s2 + x * v;           \
-                    memcpy(&v, b_t + 3 * lanes, sizeof v); s3 = s3 + x * v;           \
-                }                                                                     \
-                memcpy(c_r + q, &s0, sizeof s0);                                      \
-                memcpy(c_r + q + lanes, &s1, sizeof s1);                              \
-                memcpy(c_r + q + 2 * lanes, &s2, sizeof s2);                          \
-                memcpy(c_r + q + 3 * lanes, &s3, sizeof s3);                          \
-            }                                                                         \
-            for (; q + lanes <= n; q += lanes) {                                      \
-                vec s0 = {0}, v;                                                      \
-                for (ptrdiff_t t = 0; t < k; t++) {                                   \
-                    vec x = (vec){0} + a_r[t * a_sum];                                \
-                    memcpy(&v, b + t * b_sum + q, sizeof v);                          \
-                    s0 = s0 + x * v;                                                  \
-                }                                                                     \
-                memcpy(c_r + q, &s0, sizeof s0);                                      \
-            }                                                                         \
-            for (; q < n; q++) {                                                      \
-                type s = 0;                                                           \
-                for (ptrdiff_t t = 0; t < k; t++)                                     \
-                    s += a_r[t * a_sum] * b[t * b_sum + q];                           \
-                c_r[q] = s;                                                           \
-            }                                                                         \
-        }                                                                             \
-    }
+        type *c, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k),                               \
+        for (ptrdiff_t r = 0; r < m; r++) {                                            \
+            const type *a_r = a + r * a_row;                                           \
+            type *c_r = c + r * n;                                                     \
+            ptrdiff_t q = 0;                                                           \
+            for (; q + 4 * lanes <= n; q += 4 * lanes) {                               \
+                vec s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0}, v;                         \
+                for (ptrdiff_t t = 0; t < k; t++) {                                    \
+                    const type *b_t = b + t * b_sum + q;                               \
+                    vec x = (vec){0} + a_r[t * a_sum];                                 \
+                    memcpy(&v, b_t, sizeof v); s0 = s0 + x * v;                        \
+                    memcpy(&v, b_t + lanes, sizeof v); s1 = s1 + x * v;                \
+                    memcpy(&v, b_t + 2 * lanes, sizeof v); s2 = s2 + x * v;            \
+                    memcpy(&v, b_t + 3 * lanes, sizeof v); s3 = s3 + x * v;            \
+                }                                                                      \
+                memcpy(c_r + q, &s0, sizeof s0);                                       \
+                memcpy(c_r + q + lanes, &s1, sizeof s1);                               \
+                memcpy(c_r + q + 2 * lanes, &s2, sizeof s2);                           \
+                memcpy(c_r + q + 3 * lanes, &s3, sizeof s3);                           \
+            }                                                                          \
+            for (; q + lanes <= n; q += lanes) {                                       \
+                vec s0 = {0}, v;                                                       \
+                for (ptrdiff_t t = 0; t < k; t++) {                                    \
+                    vec x = (vec){0} + a_r[t * a_sum];                                 \
+                    memcpy(&v, b + t * b_sum + q, sizeof v);                           \
+                    s0 = s0 + x * v;                                                   \
+                }                                                                      \
+                memcpy(c_r + q, &s0, sizeof s0);                                       \
+            }                                                                          \
+            for (; q < n; q++) {                                                       \
+                type s = 0;                                                            \
+                for (ptrdiff_t t = 0; t < k; t++)                                      \
+                    s += a_r[t * a_sum] * b[t * b_sum + q];                            \
+                c_r[q] = s;                                                            \
+            }                                                                          \
+        }                                                                              \
+    )
 
 NNCORE_MATMUL_ROWS(nncore_matmul_rows_f64, double, nncore_v4d, 4)
 NNCORE_MATMUL_ROWS(nncore_matmul_rows_f32, float, nncore_v8f, 8)
+#define nncore_matmul_rows_f64 NNCORE_PICK(nncore_matmul_rows_f64)
+#define nncore_matmul_rows_f32 NNCORE_PICK(nncore_matmul_rows_f32)
 
 /* One dense layer's backward pass and update for one sample, in one pass
  * over its weights: for each row i,
@@ -89,136 +87,137 @@ NNCORE_MATMUL_ROWS(nncore_matmul_rows_f32, float, nncore_v8f, 8)
  * With inputs NULL the row is a bias: g := delta[j], no L2. grad_inputs may
  * be NULL. Four rows at a time keep four sums in flight. */
 /* One loop per optimizer and per L2 on/off, so each vectorizes. */
-#define NNCORE_ROW_LOOP(type, l2, update)                                             \
-    if (l2 != 0) {                                                                    \
-        for (ptrdiff_t j = 0; j < n_out; j++) {                                       \
-            type g = ((type)0 + x * delta[j]) + l2 * w[j];                            \
-            update;                                                                   \
-        }                                                                             \
-    } else {                                                                          \
-        for (ptrdiff_t j = 0; j < n_out; j++) {                                       \
-            type g = (type)0 + x * delta[j]; /* as the general path's sums */         \
-            update;                                                                   \
-        }                                                                             \
+#define NNCORE_ROW_LOOP(type, l2, update)                                              \
+    if (l2 != 0) {                                                                     \
+        for (ptrdiff_t j = 0; j < n_out; j++) {                                        \
+            type g = ((type)0 + x * delta[j]) + l2 * w[j];                             \
+            update;                                                                    \
+        }                                                                              \
+    } else {                                                                           \
+        for (ptrdiff_t j = 0; j < n_out; j++) {                                        \
+            type g = (type)0 + x * delta[j]; /* as the general path's sums */          \
+            update;                                                                    \
+        }                                                                              \
     }
 
 /* Save the old weight, write the new one, note whether it is finite. */
-#define NNCORE_NEW_WEIGHT(type, value)                                                \
-    do {                                                                              \
-        type new_ = (value);                                                          \
-        saved_w[j] = w[j];                                                            \
-        w[j] = new_;                                                                  \
-        finite &= (new_ - new_ == 0);                                                 \
+#define NNCORE_NEW_WEIGHT(type, value)                                                 \
+    do {                                                                               \
+        type new_ = (value);                                                           \
+        saved_w[j] = w[j];                                                             \
+        w[j] = new_;                                                                   \
+        finite &= (new_ - new_ == 0);                                                  \
     } while (0)
 
-#define NNCORE_SAMPLE_UPDATE(name, suffix, type)                                      \
-    NNCORE_ALWAYS_INLINE int name##_row(type x, const type *restrict delta, type *restrict w,\
-                                 type *restrict v, type *restrict s,                  \
-                                 type *restrict saved_w, type *restrict saved_v,      \
-                                 type *restrict saved_s, ptrdiff_t n_out, int kind,   \
-                                 type lr, type momentum, int nesterov, type beta_1,   \
-                                 type beta_2, type epsilon, type l2)                  \
-    {                                                                                 \
-        int finite = 1;                                                               \
-        if (kind == NNCORE_ADAM) {                                                    \
-            NNCORE_ROW_LOOP(type, l2,                                                 \
-                saved_v[j] = v[j];                                                    \
-                saved_s[j] = s[j];                                                    \
-                NNCORE_NEW_WEIGHT(type, nncore_adam_element_##suffix(                 \
-                    w[j], g, &v[j], &s[j], lr, beta_1, beta_2, epsilon));             \
-                /* An overflowed s would freeze w[j]: diverged too. */                \
-                finite &= (s[j] - s[j] == 0))                                         \
-        } else if (momentum > 0 && nesterov) {                                        \
-            NNCORE_ROW_LOOP(type, l2,                                                 \
-                saved_v[j] = v[j];                                                    \
-                NNCORE_NEW_WEIGHT(type, nncore_momentum_element_##suffix(             \
-                    w[j], g, &v[j], lr, momentum, 1)))                                \
-        } else if (momentum > 0) {                                                    \
-            NNCORE_ROW_LOOP(type, l2,                                                 \
-                saved_v[j] = v[j];                                                    \
-                NNCORE_NEW_WEIGHT(type, nncore_momentum_element_##suffix(             \
-                    w[j], g, &v[j], lr, momentum, 0)))                                \
-        } else {                                                                      \
-            NNCORE_ROW_LOOP(type, l2,                                                 \
-                NNCORE_NEW_WEIGHT(type, nncore_sgd_element_##suffix(w[j], g, lr)))    \
-        }                                                                             \
-        return finite;                                                                \
-    }                                                                                 \
-                                                                                      \
-    NNCORE_ALWAYS_INLINE int name##_layer(                                            \
-        const type *inputs, const type *delta, type *w, type *v, type *s,             \
-        type *saved_w, type *saved_v, type *saved_s, type *grad_inputs,               \
-        ptrdiff_t n_in, ptrdiff_t n_out, int kind, type lr, type momentum,            \
-        int nesterov, type beta_1, type beta_2, type epsilon, type l2)                \
-    {                                                                                 \
-        ptrdiff_t i = 0;                                                              \
-        int finite = 1;                                                               \
-        if (inputs == NULL)                                                           \
-            return name##_row(1, delta, w, v, s, saved_w, saved_v, saved_s, n_out, kind,\
-                              lr, momentum, nesterov, beta_1, beta_2, epsilon, 0);    \
-        if (grad_inputs != NULL) {                                                    \
-            for (; i + 4 <= n_in; i += 4) {                                           \
-                type s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                  \
-                const type *w0 = w + i * n_out;                                       \
-                for (ptrdiff_t j = 0; j < n_out; j++) {                               \
-                    s0 += delta[j] * w0[j];                                           \
-                    s1 += delta[j] * w0[n_out + j];                                   \
-                    s2 += delta[j] * w0[2 * n_out + j];                               \
-                    s3 += delta[j] * w0[3 * n_out + j];                               \
-                }                                                                     \
-                grad_inputs[i] = s0;                                                  \
-                grad_inputs[i + 1] = s1;                                              \
-                grad_inputs[i + 2] = s2;                                              \
-                grad_inputs[i + 3] = s3;                                              \
-                for (ptrdiff_t r = i; r < i + 4; r++)                                 \
-                    finite &= name##_row(inputs[r], delta, w + r * n_out, v + r * n_out,\
-                                         s + r * n_out, saved_w + r * n_out,          \
-                                         saved_v + r * n_out, saved_s + r * n_out, n_out,\
-                                         kind, lr, momentum, nesterov, beta_1, beta_2,\
-                                         epsilon, l2);                                \
-            }                                                                         \
-        }                                                                             \
-        for (; i < n_in; i++) {                                                       \
-            if (grad_inputs != NULL) {                                                \
-                type s0 = 0;                                                          \
-                for (ptrdiff_t j = 0; j < n_out; j++)                                 \
-                    s0 += delta[j] * w[i * n_out + j];                                \
-                grad_inputs[i] = s0;                                                  \
-            }                                                                         \
-            finite &= name##_row(inputs[i], delta, w + i * n_out, v + i * n_out,      \
-                                 s + i * n_out, saved_w + i * n_out, saved_v + i * n_out,\
-                                 saved_s + i * n_out, n_out, kind, lr, momentum, nesterov,\
-                                 beta_1, beta_2, epsilon, l2);                        \
-        }                                                                             \
-        return finite;                                                                \
-    }                                                                                 \
-                                                                                      \
-    /* A copy of the layer loop per optimizer: the arguments that pick the           \
-     * update are constants in each, so no row tests them. */                         \
-    NNCORE_DENSE_DISPATCH static int name(                                            \
-        const type *inputs, const type *delta, type *w, type *v, type *s,             \
-        type *saved_w, type *saved_v, type *saved_s, type *grad_inputs,               \
-        ptrdiff_t n_in, ptrdiff_t n_out, int kind, type lr, type momentum,            \
-        int nesterov, type beta_1, type beta_2, type epsilon, type l2)                \
-    {                                                                                 \
-        if (kind == NNCORE_ADAM)                                                      \
-            return name##_layer(inputs, delta, w, v, s, saved_w, saved_v, saved_s,    \
-                                grad_inputs, n_in, n_out, NNCORE_ADAM, lr, 0, 0,      \
-                                beta_1, beta_2, epsilon, l2);                         \
-        if (!(momentum > 0))                                                          \
-            return name##_layer(inputs, delta, w, v, s, saved_w, saved_v, saved_s,    \
-                                grad_inputs, n_in, n_out, NNCORE_SGD, lr, 0, 0,       \
-                                0, 0, 0, l2);                                         \
-        if (nesterov)                                                                 \
-            return name##_layer(inputs, delta, w, v, s, saved_w, saved_v, saved_s,    \
-                                grad_inputs, n_in, n_out, NNCORE_SGD, lr, momentum, 1,\
-                                0, 0, 0, l2);                                         \
-        return name##_layer(inputs, delta, w, v, s, saved_w, saved_v, saved_s,        \
-                            grad_inputs, n_in, n_out, NNCORE_SGD, lr, momentum, 0,    \
-                            0, 0, 0, l2);                                             \
-    }
+#define NNCORE_SAMPLE_UPDATE(name, suffix, type)                                       \
+    NNCORE_ALWAYS_INLINE int name##_row(type x, const type *restrict delta, type *restrict w, \
+                                 type *restrict v, type *restrict s,                   \
+                                 type *restrict saved_w, type *restrict saved_v,       \
+                                 type *restrict saved_s, ptrdiff_t n_out, int kind,    \
+                                 type lr, type momentum, int nesterov, type beta_1,    \
+                                 type beta_2, type epsilon, type l2)                   \
+    {                                                                                  \
+        int finite = 1;                                                                \
+        if (kind == NNCORE_ADAM) {                                                     \
+            NNCORE_ROW_LOOP(type, l2,                                                  \
+                saved_v[j] = v[j];                                                     \
+                saved_s[j] = s[j];                                                     \
+                NNCORE_NEW_WEIGHT(type, nncore_adam_element_##suffix(                  \
+                    w[j], g, &v[j], &s[j], lr, beta_1, beta_2, epsilon));              \
+                /* An overflowed s would freeze w[j]: diverged too. */                 \
+                finite &= (s[j] - s[j] == 0))                                          \
+        } else if (momentum > 0 && nesterov) {                                         \
+            NNCORE_ROW_LOOP(type, l2,                                                  \
+                saved_v[j] = v[j];                                                     \
+                NNCORE_NEW_WEIGHT(type, nncore_momentum_element_##suffix(              \
+                    w[j], g, &v[j], lr, momentum, 1)))                                 \
+        } else if (momentum > 0) {                                                     \
+            NNCORE_ROW_LOOP(type, l2,                                                  \
+                saved_v[j] = v[j];                                                     \
+                NNCORE_NEW_WEIGHT(type, nncore_momentum_element_##suffix(              \
+                    w[j], g, &v[j], lr, momentum, 0)))                                 \
+        } else {                                                                       \
+            NNCORE_ROW_LOOP(type, l2,                                                  \
+                NNCORE_NEW_WEIGHT(type, nncore_sgd_element_##suffix(w[j], g, lr)))     \
+        }                                                                              \
+        return finite;                                                                 \
+    }                                                                                  \
+                                                                                       \
+    NNCORE_ALWAYS_INLINE int name##_layer(                                             \
+        const type *inputs, const type *delta, type *w, type *v, type *s,              \
+        type *saved_w, type *saved_v, type *saved_s, type *grad_inputs,                \
+        ptrdiff_t n_in, ptrdiff_t n_out, int kind, type lr, type momentum,             \
+        int nesterov, type beta_1, type beta_2, type epsilon, type l2)                 \
+    {                                                                                  \
+        ptrdiff_t i = 0;                                                               \
+        int finite = 1;                                                                \
+        if (inputs == NULL)                                                            \
+            return name##_row(1, delta, w, v, s, saved_w, saved_v, saved_s, n_out, kind, \
+                              lr, momentum, nesterov, beta_1, beta_2, epsilon, 0);     \
+        if (grad_inputs != NULL) {                                                     \
+            for (; i + 4 <= n_in; i += 4) {                                            \
+                type s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                   \
+                const type *w0 = w + i * n_out;                                        \
+                for (ptrdiff_t j = 0; j < n_out; j++) {                                \
+                    s0 += delta[j] * w0[j];                                            \
+                    s1 += delta[j] * w0[n_out + j];                                    \
+                    s2 += delta[j] * w0[2 * n_out + j];                                \
+                    s3 += delta[j] * w0[3 * n_out + j];                                \
+                }                                                                      \
+                grad_inputs[i] = s0;                                                   \
+                grad_inputs[i + 1] = s1;                                               \
+                grad_inputs[i + 2] = s2;                                               \
+                grad_inputs[i + 3] = s3;                                               \
+                for (ptrdiff_t r = i; r < i + 4; r++)                                  \
+                    finite &= name##_row(inputs[r], delta, w + r * n_out, v + r * n_out, \
+                                         s + r * n_out, saved_w + r * n_out,           \
+                                         saved_v + r * n_out, saved_s + r * n_out, n_out, \
+                                         kind, lr, momentum, nesterov, beta_1, beta_2, \
+                                         epsilon, l2);                                 \
+            }                                                                          \
+        }                                                                              \
+        for (; i < n_in; i++) {                                                        \
+            if (grad_inputs != NULL) {                                                 \
+                type s0 = 0;                                                           \
+                for (ptrdiff_t j = 0; j < n_out; j++)                                  \
+                    s0 += delta[j] * w[i * n_out + j];                                 \
+                grad_inputs[i] = s0;                                                   \
+            }                                                                          \
+            finite &= name##_row(inputs[i], delta, w + i * n_out, v + i * n_out,       \
+                                 s + i * n_out, saved_w + i * n_out, saved_v + i * n_out, \
+                                 saved_s + i * n_out, n_out, kind, lr, momentum, nesterov, \
+                                 beta_1, beta_2, epsilon, l2);                         \
+        }                                                                              \
+        return finite;                                                                 \
+    }                                                                                  \
+                                                                                       \
+    /* A copy of the layer loop per optimizer: the arguments that pick the             \
+     * update are constants in each, so no row tests them. */                          \
+    NNCORE_CLONES(SHORT, int, name, (                                                  \
+        const type *inputs, const type *delta, type *w, type *v, type *s,              \
+        type *saved_w, type *saved_v, type *saved_s, type *grad_inputs,                \
+        ptrdiff_t n_in, ptrdiff_t n_out, int kind, type lr, type momentum,             \
+        int nesterov, type beta_1, type beta_2, type epsilon, type l2),                \
+        if (kind == NNCORE_ADAM)                                                       \
+            return name##_layer(inputs, delta, w, v, s, saved_w, saved_v, saved_s,     \
+                                grad_inputs, n_in, n_out, NNCORE_ADAM, lr, 0, 0,       \
+                                beta_1, beta_2, epsilon, l2);                          \
+        if (!(momentum > 0))                                                           \
+            return name##_layer(inputs, delta, w, v, s, saved_w, saved_v, saved_s,     \
+                                grad_inputs, n_in, n_out, NNCORE_SGD, lr, 0, 0,        \
+                                0, 0, 0, l2);                                          \
+        if (nesterov)                                                                  \
+            return name##_layer(inputs, delta, w, v, s, saved_w, saved_v, saved_s,     \
+                                grad_inputs, n_in, n_out, NNCORE_SGD, lr, momentum, 1, \
+                                0, 0, 0, l2);                                          \
+        return name##_layer(inputs, delta, w, v, s, saved_w, saved_v, saved_s,         \
+                            grad_inputs, n_in, n_out, NNCORE_SGD, lr, momentum, 0,     \
+                            0, 0, 0, l2);                                              \
+    )
 
 NNCORE_SAMPLE_UPDATE(nncore_sample_update_f64, f64, double)
 NNCORE_SAMPLE_UPDATE(nncore_sample_update_f32, f32, float)
+#define nncore_sample_update_f64 NNCORE_PICK(nncore_sample_update_f64)
+#define nncore_sample_update_f32 NNCORE_PICK(nncore_sample_update_f32)
 
 #endif

@@ -27,11 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define NNCORE_GEMM_DISPATCH __attribute__((target_clones("avx2", "default")))
-#else
-#define NNCORE_GEMM_DISPATCH
-#endif
+#include "_dispatch.h"
 
 /* The helpers are inlined into each dispatched clone, so they are built for
  * its instruction set rather than the baseline's. */
@@ -161,11 +157,10 @@ typedef float nncore_gemm_v8f __attribute__((vector_size(32)));
                                                                                        \
     /* Without a copy of A (not worth it, or no memory for it), the tiles read A       \
      * in place: the same sums in the same order, so the same bits. */                 \
-    NNCORE_GEMM_DISPATCH static void nncore_gemm_##suffix(                             \
+    NNCORE_CLONES(SHORT, void, nncore_gemm_##suffix, (                                 \
         const type *a, ptrdiff_t a_row, ptrdiff_t a_sum, const type *b,                \
         ptrdiff_t b_sum, ptrdiff_t b_col, type *c, ptrdiff_t m, ptrdiff_t n,           \
-        ptrdiff_t k)                                                                   \
-    {                                                                                  \
+        ptrdiff_t k),                                                                  \
         type strip[NNCORE_GEMM_KC * 2 * lanes];                                        \
         type *panel;                                                                   \
         if (k == 0) {                                                                  \
@@ -174,7 +169,7 @@ typedef float nncore_gemm_v8f __attribute__((vector_size(32)));
         }                                                                              \
         /* A copy of A pays where A is read across its rows, or by many strips. */     \
         panel = a_sum != 1 || n > 4 * lanes                                            \
-            ? malloc(NNCORE_GEMM_MC * NNCORE_GEMM_KC * sizeof(type)) : NULL;                \
+            ? malloc(NNCORE_GEMM_MC * NNCORE_GEMM_KC * sizeof(type)) : NULL;           \
         for (ptrdiff_t pc = 0; pc < k; pc += NNCORE_GEMM_KC) {                         \
             ptrdiff_t kc = k - pc < NNCORE_GEMM_KC ? k - pc : NNCORE_GEMM_KC;          \
             for (ptrdiff_t jc = 0; jc < n; jc += nc) {                                 \
@@ -202,9 +197,11 @@ typedef float nncore_gemm_v8f __attribute__((vector_size(32)));
             }                                                                          \
         }                                                                              \
         free(panel);                                                                   \
-    }
+    )
 
 NNCORE_GEMM(f64, double, nncore_gemm_v4d, 4, 128)
 NNCORE_GEMM(f32, float, nncore_gemm_v8f, 8, 256)
+#define nncore_gemm_f64 NNCORE_PICK(nncore_gemm_f64)
+#define nncore_gemm_f32 NNCORE_PICK(nncore_gemm_f32)
 
 #endif /* NNCORE_GEMM_H */

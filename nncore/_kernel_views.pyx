@@ -9,9 +9,9 @@ fused ones check shapes (ValueError). Outputs are written in place.
 import numpy as np
 
 from nncore cimport _kernels as k
-from nncore._kernels cimport floating
+from nncore._kernels cimport floating, nncore_isa
 from nncore cimport _optim
-from nncore._kernels import ACTIVATION_CODES
+from nncore._kernels import ACTIVATION_CODES, ISA_NAMES
 from nncore._validation import check_choice, check_kernel_dtypes, check_kernel_shapes
 
 
@@ -19,6 +19,11 @@ cdef dict _elementwise_backward_shapes(Py_ssize_t size, Py_ssize_t outputs_size,
                                        Py_ssize_t delta_size):
     """An element-wise backward kernel's checks: outputs and delta as long as grad_outputs."""
     return {"outputs": ((outputs_size,), (size,)), "delta": ((delta_size,), (size,))}
+
+
+def isa_in_use():
+    """The instruction set this module's dispatched kernels run (see _kernels.isa_in_use)."""
+    return ISA_NAMES[nncore_isa]
 
 
 def _fused_loss_shapes(shape, outputs, targets, sample_weight, delta):

@@ -26,6 +26,12 @@ cdef extern from "_blas.h" nogil:
 cdef extern from "_blas.h":
     int load_blas "nncore_load_blas"() except -1
 
+# The instruction set the dispatched kernels of this module run (0 baseline,
+# 1 AVX2, 2 AVX-512), and the best the CPU has.
+cdef extern from "_dispatch.h" nogil:
+    int nncore_isa
+    int nncore_isa_supported()
+
 cdef extern from "_math.h" nogil:
     void nncore_sigmoid_f64(const double* z, double* out, Py_ssize_t n)
     void nncore_sigmoid_f32(const float* z, float* out, Py_ssize_t n)

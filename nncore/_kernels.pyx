@@ -9,13 +9,23 @@ fused row-major loops are faster than a BLAS call.
 """
 from nncore._kernels cimport (
     BINARY_CROSS_ENTROPY, CROSS_ENTROPY, EXP, IDENTITY, LEAKY_RELU, LOGISTIC, POISSON, RELU,
-    SOFTMAX, SSE, SQUARED_ERROR, TANH,
+    SOFTMAX, SSE, SQUARED_ERROR, TANH, nncore_isa, nncore_isa_supported,
 )
 
 cdef extern from *:
     const char* NNCORE_COMPILE_ARGS
 
 COMPILE_ARGS = NNCORE_COMPILE_ARGS.decode()
+
+# The instruction sets the kernels are built for, in _dispatch.h's order.
+ISA_NAMES = ("baseline", "avx2", "avx512")
+# Those this CPU runs.
+ISA_SUPPORTED = ISA_NAMES[:nncore_isa_supported() + 1]
+
+
+def isa_in_use():
+    """The instruction set this module's dispatched kernels run: NNCORE_ISA's, or the best."""
+    return ISA_NAMES[nncore_isa]
 
 ACTIVATION_CODES = {
     "identity": IDENTITY,

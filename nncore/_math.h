@@ -2,9 +2,9 @@
  *
  * out[i] = exp(z[i]), 1 / (1 + exp(-z[i])) or tanh(z[i]).
  *
- * Why C and not Cython: GCC's target_clones picks an AVX-512, AVX2 or
- * baseline build of the loop at load time, and Cython cannot attach that
- * attribute. The exp is our own so that the loop vectorizes without
+ * Why C and not Cython: each loop is built for AVX-512, AVX2 and the
+ * baseline, and _dispatch.h picks one at load time; Cython cannot attach
+ * target attributes. The exp is our own so that the loop vectorizes without
  * -ffast-math: Cody-Waite range reduction, a Taylor polynomial, and 2^k
  * built from exponent bits. Measured error of exp is below 1 ulp; the
  * build uses -ffp-contract=off, so every clone returns the same bits.
@@ -22,17 +22,12 @@
 
 #include <math.h>
 
-/* Two dispatch sets: AVX-512 has the best throughput on long arrays, but on
- * a few elements its longer division latency and tail handling lose to AVX2
- * (measured: AVX2 wins below 32 elements). No clone enables FMA, so both
- * sets give the same bits. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define NNCORE_DISPATCH_WIDE __attribute__((target_clones("avx512f", "avx2", "default")))
-#define NNCORE_DISPATCH_SHORT __attribute__((target_clones("avx2", "default")))
-#else
-#define NNCORE_DISPATCH_WIDE
-#define NNCORE_DISPATCH_SHORT
-#endif
+#include "_dispatch.h"
+
+/* Two dispatch sets (_dispatch.h): AVX-512 has the best throughput on long
+ * arrays, but on a few elements its longer division latency and tail
+ * handling lose to AVX2 (measured: AVX2 wins below 32 elements). No set
+ * enables FMA, so both give the same bits. */
 #define NNCORE_WIDE_MIN 32
 
 /* The shared reduction: t = k ln2 + r with |r| <= ln2/2 (Cody-Waite, k*ln2_hi
@@ -176,16 +171,14 @@ static inline float nncore_expm1_f32(float t)
             out[start + j] = one / (one + exp_fn(t[j]));                \
     }
 
-#define NNCORE_SIGMOID_VARIANT(name, dispatch, type, lo, hi, exp_fn, one) \
-    dispatch static void name(const type *z, type *out, ptrdiff_t n)      \
-    {                                                                     \
-        NNCORE_SIGMOID_BODY(type, lo, hi, exp_fn, one)                    \
-    }
+#define NNCORE_SIGMOID_VARIANT(name, set, type, lo, hi, exp_fn, one)   \
+    NNCORE_CLONES(set, void, name, (const type *z, type *out, ptrdiff_t n), \
+                  NNCORE_SIGMOID_BODY(type, lo, hi, exp_fn, one))
 
-NNCORE_SIGMOID_VARIANT(nncore_sigmoid_f64_wide, NNCORE_DISPATCH_WIDE, double, -708.0, 710.0, nncore_exp_f64, 1.0)
-NNCORE_SIGMOID_VARIANT(nncore_sigmoid_f64_short, NNCORE_DISPATCH_SHORT, double, -708.0, 710.0, nncore_exp_f64, 1.0)
-NNCORE_SIGMOID_VARIANT(nncore_sigmoid_f32_wide, NNCORE_DISPATCH_WIDE, float, -86.0f, 89.0f, nncore_exp_f32, 1.0f)
-NNCORE_SIGMOID_VARIANT(nncore_sigmoid_f32_short, NNCORE_DISPATCH_SHORT, float, -86.0f, 89.0f, nncore_exp_f32, 1.0f)
+NNCORE_SIGMOID_VARIANT(nncore_sigmoid_f64_wide, WIDE, double, -708.0, 710.0, nncore_exp_f64, 1.0)
+NNCORE_SIGMOID_VARIANT(nncore_sigmoid_f64_short, SHORT, double, -708.0, 710.0, nncore_exp_f64, 1.0)
+NNCORE_SIGMOID_VARIANT(nncore_sigmoid_f32_wide, WIDE, float, -86.0f, 89.0f, nncore_exp_f32, 1.0f)
+NNCORE_SIGMOID_VARIANT(nncore_sigmoid_f32_short, SHORT, float, -86.0f, 89.0f, nncore_exp_f32, 1.0f)
 
 /* tanh(z) = -expm1(-2|z|) / (2 + expm1(-2|z|)) with z's sign: exact
  * algebra, and expm1 keeps small |z| accurate. |z| is clamped where tanh
@@ -205,16 +198,14 @@ NNCORE_SIGMOID_VARIANT(nncore_sigmoid_f32_short, NNCORE_DISPATCH_SHORT, float, -
         }                                                               \
     }
 
-#define NNCORE_TANH_VARIANT(name, dispatch, type, limit, expm1_fn, abs_fn, sign_fn, two) \
-    dispatch static void name(const type *z, type *out, ptrdiff_t n)      \
-    {                                                                     \
-        NNCORE_TANH_BODY(type, limit, expm1_fn, abs_fn, sign_fn, two)     \
-    }
+#define NNCORE_TANH_VARIANT(name, set, type, limit, expm1_fn, abs_fn, sign_fn, two) \
+    NNCORE_CLONES(set, void, name, (const type *z, type *out, ptrdiff_t n), \
+                  NNCORE_TANH_BODY(type, limit, expm1_fn, abs_fn, sign_fn, two))
 
-NNCORE_TANH_VARIANT(nncore_tanh_f64_wide, NNCORE_DISPATCH_WIDE, double, 20.0, nncore_expm1_f64, fabs, copysign, 2.0)
-NNCORE_TANH_VARIANT(nncore_tanh_f64_short, NNCORE_DISPATCH_SHORT, double, 20.0, nncore_expm1_f64, fabs, copysign, 2.0)
-NNCORE_TANH_VARIANT(nncore_tanh_f32_wide, NNCORE_DISPATCH_WIDE, float, 10.0f, nncore_expm1_f32, fabsf, copysignf, 2.0f)
-NNCORE_TANH_VARIANT(nncore_tanh_f32_short, NNCORE_DISPATCH_SHORT, float, 10.0f, nncore_expm1_f32, fabsf, copysignf, 2.0f)
+NNCORE_TANH_VARIANT(nncore_tanh_f64_wide, WIDE, double, 20.0, nncore_expm1_f64, fabs, copysign, 2.0)
+NNCORE_TANH_VARIANT(nncore_tanh_f64_short, SHORT, double, 20.0, nncore_expm1_f64, fabs, copysign, 2.0)
+NNCORE_TANH_VARIANT(nncore_tanh_f32_wide, WIDE, float, 10.0f, nncore_expm1_f32, fabsf, copysignf, 2.0f)
+NNCORE_TANH_VARIANT(nncore_tanh_f32_short, SHORT, float, 10.0f, nncore_expm1_f32, fabsf, copysignf, 2.0f)
 
 /* exp(z), z clamped to [lo, hi]. For softmax, whose inputs are shifted to
  * be <= 0, lo is -708 (float32: -86), near the smallest normal number,
@@ -234,27 +225,25 @@ NNCORE_TANH_VARIANT(nncore_tanh_f32_short, NNCORE_DISPATCH_SHORT, float, 10.0f, 
             out[start + j] = exp_fn(t[j]);                              \
     }
 
-#define NNCORE_EXP_VARIANT(name, dispatch, type, lo, hi, exp_fn)        \
-    dispatch static void name(const type *z, type *out, ptrdiff_t n)    \
-    {                                                                   \
-        NNCORE_EXP_BODY(type, lo, hi, exp_fn)                           \
-    }
+#define NNCORE_EXP_VARIANT(name, set, type, lo, hi, exp_fn)            \
+    NNCORE_CLONES(set, void, name, (const type *z, type *out, ptrdiff_t n), \
+                  NNCORE_EXP_BODY(type, lo, hi, exp_fn))
 
-NNCORE_EXP_VARIANT(nncore_exp_f64_short, NNCORE_DISPATCH_SHORT, double, -708.0, 710.0, nncore_exp_f64)
-NNCORE_EXP_VARIANT(nncore_exp_f32_short, NNCORE_DISPATCH_SHORT, float, -86.0f, 89.0f, nncore_exp_f32)
-NNCORE_EXP_VARIANT(nncore_exp_any_f64_short, NNCORE_DISPATCH_SHORT, double, -746.0, 710.0, nncore_exp_full_f64)
-NNCORE_EXP_VARIANT(nncore_exp_any_f64_wide, NNCORE_DISPATCH_WIDE, double, -746.0, 710.0, nncore_exp_full_f64)
-NNCORE_EXP_VARIANT(nncore_exp_any_f32_short, NNCORE_DISPATCH_SHORT, float, -104.0f, 89.0f, nncore_exp_full_f32)
-NNCORE_EXP_VARIANT(nncore_exp_any_f32_wide, NNCORE_DISPATCH_WIDE, float, -104.0f, 89.0f, nncore_exp_full_f32)
+NNCORE_EXP_VARIANT(nncore_exp_f64_short, SHORT, double, -708.0, 710.0, nncore_exp_f64)
+NNCORE_EXP_VARIANT(nncore_exp_f32_short, SHORT, float, -86.0f, 89.0f, nncore_exp_f32)
+NNCORE_EXP_VARIANT(nncore_exp_any_f64_short, SHORT, double, -746.0, 710.0, nncore_exp_full_f64)
+NNCORE_EXP_VARIANT(nncore_exp_any_f64_wide, WIDE, double, -746.0, 710.0, nncore_exp_full_f64)
+NNCORE_EXP_VARIANT(nncore_exp_any_f32_short, SHORT, float, -104.0f, 89.0f, nncore_exp_full_f32)
+NNCORE_EXP_VARIANT(nncore_exp_any_f32_wide, WIDE, float, -104.0f, 89.0f, nncore_exp_full_f32)
 
 /* name(z, out, n): the short set below NNCORE_WIDE_MIN elements, else the wide one. */
 #define NNCORE_BY_LENGTH(name, type)                                    \
     static inline void name(const type *z, type *out, ptrdiff_t n)      \
     {                                                                   \
         if (n < NNCORE_WIDE_MIN)                                        \
-            name##_short(z, out, n);                                    \
+            NNCORE_PICK(name##_short)(z, out, n);                       \
         else                                                            \
-            name##_wide(z, out, n);                                     \
+            NNCORE_PICK(name##_wide)(z, out, n);                        \
     }
 
 NNCORE_BY_LENGTH(nncore_sigmoid_f64, double)
@@ -267,12 +256,12 @@ NNCORE_BY_LENGTH(nncore_exp_any_f32, float)
 /* Softmax rows are short (one value per class): the short set only. */
 static inline void nncore_exp_nonpositive_f64(const double *z, double *out, ptrdiff_t n)
 {
-    nncore_exp_f64_short(z, out, n);
+    NNCORE_PICK(nncore_exp_f64_short)(z, out, n);
 }
 
 static inline void nncore_exp_nonpositive_f32(const float *z, float *out, ptrdiff_t n)
 {
-    nncore_exp_f32_short(z, out, n);
+    NNCORE_PICK(nncore_exp_f32_short)(z, out, n);
 }
 
 #endif

@@ -5,8 +5,8 @@
  * the batch loops here and the fused per-sample step of _dense.h call it,
  * so a new optimizer is one change and both paths give the same bits.
  *
- * Why C: target_clones builds each loop for AVX2 as well as for the
- * baseline, where the Cython loops ran two doubles at a time. Every element
+ * Why C: each loop is built for AVX2 as well as for the baseline
+ * (_dispatch.h), where the Cython loops ran two doubles at a time. Every element
  * goes through the same operations in the same order in every clone (no
  * FMA: -ffp-contract=off), so each gives the bits of the plain scalar loop.
  *
@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "_dispatch.h"
 #include "_math.h"
 
 /* Element helpers must be compiled inside each target clone of their
@@ -41,19 +42,19 @@ enum { NNCORE_SGD = 0, NNCORE_ADAM = 1 };
 #define NNCORE_LANES 16
 
 /* The sum over i of TERM(x[i]), in sum_type, with NNCORE_LANES partial sums. */
-#define NNCORE_LANE_SUM(name, type, sum_type, TERM)                           \
-    NNCORE_ALWAYS_INLINE sum_type name(const type *x, ptrdiff_t n)           \
-    {                                                                         \
-        sum_type sums[NNCORE_LANES] = {0}, total = 0;                         \
-        ptrdiff_t i = 0;                                                      \
-        for (; i + NNCORE_LANES <= n; i += NNCORE_LANES)                      \
-            for (int l = 0; l < NNCORE_LANES; l++)                            \
-                sums[l] += TERM(x[i + l]);                                    \
-        for (int l = 0; l < NNCORE_LANES; l++)                                \
-            total += sums[l];                                                 \
-        for (; i < n; i++)                                                    \
-            total += TERM(x[i]);                                              \
-        return total;                                                         \
+#define NNCORE_LANE_SUM(name, type, sum_type, TERM)                                    \
+    NNCORE_ALWAYS_INLINE sum_type name(const type *x, ptrdiff_t n)                     \
+    {                                                                                  \
+        sum_type sums[NNCORE_LANES] = {0}, total = 0;                                  \
+        ptrdiff_t i = 0;                                                               \
+        for (; i + NNCORE_LANES <= n; i += NNCORE_LANES)                               \
+            for (int l = 0; l < NNCORE_LANES; l++)                                     \
+                sums[l] += TERM(x[i + l]);                                             \
+        for (int l = 0; l < NNCORE_LANES; l++)                                         \
+            total += sums[l];                                                          \
+        for (; i < n; i++)                                                             \
+            total += TERM(x[i]);                                                       \
+        return total;                                                                  \
     }
 
 #define NNCORE_ZERO_IF_FINITE(v) ((v) - (v))
@@ -63,15 +64,15 @@ NNCORE_LANE_SUM(nncore_square_sum_f64, double, double, NNCORE_SQUARE_IN_DOUBLE)
 NNCORE_LANE_SUM(nncore_square_sum_f32, float, double, NNCORE_SQUARE_IN_DOUBLE)
 
 /* sum(x**2), accumulated in double. */
-NNCORE_DISPATCH_SHORT static double nncore_sum_squares_f64(const double *x, ptrdiff_t n)
-{
+NNCORE_CLONES(SHORT, double, nncore_sum_squares_f64, (const double *x, ptrdiff_t n),
     return nncore_square_sum_f64(x, n);
-}
+)
 
-NNCORE_DISPATCH_SHORT static double nncore_sum_squares_f32(const float *x, ptrdiff_t n)
-{
+NNCORE_CLONES(SHORT, double, nncore_sum_squares_f32, (const float *x, ptrdiff_t n),
     return nncore_square_sum_f32(x, n);
-}
+)
+#define nncore_sum_squares_f64 NNCORE_PICK(nncore_sum_squares_f64)
+#define nncore_sum_squares_f32 NNCORE_PICK(nncore_sum_squares_f32)
 
 /* Adam's step size at step t (counted from 1): its bias corrections folded
  * into the learning rate, as in the paper's efficient form. */
@@ -86,27 +87,27 @@ static inline double nncore_adam_step_size(double lr, double beta_1, double beta
  *   momentum: v := mu v - lr g; p + v, or p + (mu v - lr g) with Nesterov
  *   Adam:     m := b1 m + (1 - b1) g; s := b2 s + (1 - b2) g**2;
  *             p + (-step_size m) / (sqrt(s) + eps) */
-#define NNCORE_ELEMENT_UPDATES(suffix, type, sqrt_fn)                         \
-    NNCORE_ALWAYS_INLINE type nncore_sgd_element_##suffix(type p, type g, type lr) \
-    {                                                                         \
-        return p - lr * g;                                                    \
-    }                                                                         \
-                                                                              \
-    NNCORE_ALWAYS_INLINE type nncore_momentum_element_##suffix(               \
-        type p, type g, type *v, type lr, type momentum, int nesterov)        \
-    {                                                                         \
-        *v = momentum * *v - lr * g;                                          \
-        return p + (nesterov ? momentum * *v - lr * g : *v);                  \
-    }                                                                         \
-                                                                              \
-    NNCORE_ALWAYS_INLINE type nncore_adam_element_##suffix(                   \
-        type p, type g, type *m, type *s, type step_size, type beta_1,        \
-        type beta_2, type epsilon)                                            \
-    {                                                                         \
-        const type one = 1;                                                   \
-        *m = beta_1 * *m + (one - beta_1) * g;                                \
-        *s = beta_2 * *s + (one - beta_2) * (g * g);                          \
-        return p + (-step_size * *m) / (sqrt_fn(*s) + epsilon);               \
+#define NNCORE_ELEMENT_UPDATES(suffix, type, sqrt_fn)                                  \
+    NNCORE_ALWAYS_INLINE type nncore_sgd_element_##suffix(type p, type g, type lr)     \
+    {                                                                                  \
+        return p - lr * g;                                                             \
+    }                                                                                  \
+                                                                                       \
+    NNCORE_ALWAYS_INLINE type nncore_momentum_element_##suffix(                        \
+        type p, type g, type *v, type lr, type momentum, int nesterov)                 \
+    {                                                                                  \
+        *v = momentum * *v - lr * g;                                                   \
+        return p + (nesterov ? momentum * *v - lr * g : *v);                           \
+    }                                                                                  \
+                                                                                       \
+    NNCORE_ALWAYS_INLINE type nncore_adam_element_##suffix(                            \
+        type p, type g, type *m, type *s, type step_size, type beta_1,                 \
+        type beta_2, type epsilon)                                                     \
+    {                                                                                  \
+        const type one = 1;                                                            \
+        *m = beta_1 * *m + (one - beta_1) * g;                                         \
+        *s = beta_2 * *s + (one - beta_2) * (g * g);                                   \
+        return p + (-step_size * *m) / (sqrt_fn(*s) + epsilon);                        \
     }
 
 NNCORE_ELEMENT_UPDATES(f64, double, sqrt)
@@ -123,92 +124,95 @@ NNCORE_ELEMENT_UPDATES(f32, float, sqrtf)
 
 /* Runs fn(..., i) for i from 0 to n - 1, each giving 0 for finite values
  * and NaN otherwise, and returns whether all gave 0. */
-#define NNCORE_CHECKED_LOOP(type, n, fn, ...)                                 \
-    type sums_[NNCORE_LANES] = {0}, total_ = 0;                               \
-    ptrdiff_t i_ = 0;                                                         \
-    for (; i_ + NNCORE_LANES <= (n); i_ += NNCORE_LANES)                      \
-        for (int l_ = 0; l_ < NNCORE_LANES; l_++)                             \
-            sums_[l_] += fn(__VA_ARGS__, i_ + l_);                            \
-    for (int l_ = 0; l_ < NNCORE_LANES; l_++)                                 \
-        total_ += sums_[l_];                                                  \
-    for (; i_ < (n); i_++)                                                    \
-        total_ += fn(__VA_ARGS__, i_);                                        \
+#define NNCORE_CHECKED_LOOP(type, n, fn, ...)                                          \
+    type sums_[NNCORE_LANES] = {0}, total_ = 0;                                        \
+    ptrdiff_t i_ = 0;                                                                  \
+    for (; i_ + NNCORE_LANES <= (n); i_ += NNCORE_LANES)                               \
+        for (int l_ = 0; l_ < NNCORE_LANES; l_++)                                      \
+            sums_[l_] += fn(__VA_ARGS__, i_ + l_);                                     \
+    for (int l_ = 0; l_ < NNCORE_LANES; l_++)                                          \
+        total_ += sums_[l_];                                                           \
+    for (; i_ < (n); i_++)                                                             \
+        total_ += fn(__VA_ARGS__, i_);                                                 \
     return total_ == 0;
 
-#define NNCORE_BATCH_UPDATES(suffix, type)                                    \
-    NNCORE_ALWAYS_INLINE type nncore_sgd_at_##suffix(                         \
-        type *restrict params, type *restrict grads, type lr, ptrdiff_t i)    \
-    {                                                                         \
-        type old = params[i];                                                 \
-        type new_ = nncore_sgd_element_##suffix(old, grads[i], lr);           \
-        grads[i] = old;                                                       \
-        params[i] = new_;                                                     \
-        return NNCORE_ZERO_IF_FINITE(new_);                                   \
-    }                                                                         \
-                                                                              \
-    NNCORE_DISPATCH_SHORT static int nncore_sgd_##suffix(                     \
-        type *restrict params, type *restrict grads, type lr, ptrdiff_t n)    \
-    {                                                                         \
-        NNCORE_CHECKED_LOOP(type, n, nncore_sgd_at_##suffix, params, grads, lr) \
-    }                                                                         \
-                                                                              \
-    NNCORE_ALWAYS_INLINE type nncore_momentum_at_##suffix(                    \
-        type *restrict params, type *restrict grads, type *restrict velocity, \
-        type *restrict saved_velocity, type lr, type momentum, int nesterov,  \
-        ptrdiff_t i)                                                          \
-    {                                                                         \
-        type old = params[i], v = velocity[i];                                \
-        saved_velocity[i] = v;                                                \
-        type new_ = nncore_momentum_element_##suffix(old, grads[i], &v, lr,   \
-                                                     momentum, nesterov);     \
-        velocity[i] = v;                                                      \
-        grads[i] = old;                                                       \
-        params[i] = new_;                                                     \
-        return NNCORE_ZERO_IF_FINITE(new_);                                   \
-    }                                                                         \
-                                                                              \
-    NNCORE_DISPATCH_SHORT static int nncore_momentum_##suffix(                \
-        type *restrict params, type *restrict grads, type *restrict velocity, \
-        type *restrict saved_velocity, type lr, type momentum, int nesterov,  \
-        ptrdiff_t n)                                                          \
-    {                                                                         \
-        /* nesterov is the same for every i: GCC unswitches the loop on it. */ \
-        NNCORE_CHECKED_LOOP(type, n, nncore_momentum_at_##suffix, params, grads, \
-                            velocity, saved_velocity, lr, momentum, nesterov) \
-    }                                                                         \
-                                                                              \
-    NNCORE_ALWAYS_INLINE type nncore_adam_at_##suffix(                        \
-        type *restrict params, type *restrict grads, type *restrict first,    \
-        type *restrict second, type *restrict saved_first,                    \
-        type *restrict saved_second, type step_size, type beta_1, type beta_2, \
-        type epsilon, ptrdiff_t i)                                            \
-    {                                                                         \
-        type old = params[i], m = first[i], s = second[i];                    \
-        saved_first[i] = m;                                                   \
-        saved_second[i] = s;                                                  \
-        type new_ = nncore_adam_element_##suffix(old, grads[i], &m, &s,       \
-                                                 step_size, beta_1, beta_2,   \
-                                                 epsilon);                    \
-        first[i] = m;                                                         \
-        second[i] = s;                                                        \
-        grads[i] = old;                                                       \
-        params[i] = new_;                                                     \
-        /* An S that overflowed would freeze its P: divergence too. */        \
-        return NNCORE_ZERO_IF_FINITE(new_) + NNCORE_ZERO_IF_FINITE(s);        \
-    }                                                                         \
-                                                                              \
-    NNCORE_DISPATCH_SHORT static int nncore_adam_##suffix(                    \
-        type *restrict params, type *restrict grads, type *restrict first,    \
-        type *restrict second, type *restrict saved_first,                    \
-        type *restrict saved_second, type step_size, type beta_1, type beta_2, \
-        type epsilon, ptrdiff_t n)                                            \
-    {                                                                         \
-        NNCORE_CHECKED_LOOP(type, n, nncore_adam_at_##suffix, params, grads,  \
-                            first, second, saved_first, saved_second,         \
-                            step_size, beta_1, beta_2, epsilon)               \
-    }
+#define NNCORE_BATCH_UPDATES(suffix, type)                                             \
+    NNCORE_ALWAYS_INLINE type nncore_sgd_at_##suffix(                                  \
+        type *restrict params, type *restrict grads, type lr, ptrdiff_t i)             \
+    {                                                                                  \
+        type old = params[i];                                                          \
+        type new_ = nncore_sgd_element_##suffix(old, grads[i], lr);                    \
+        grads[i] = old;                                                                \
+        params[i] = new_;                                                              \
+        return NNCORE_ZERO_IF_FINITE(new_);                                            \
+    }                                                                                  \
+                                                                                       \
+    NNCORE_CLONES(SHORT, int, nncore_sgd_##suffix, (                                   \
+        type *restrict params, type *restrict grads, type lr, ptrdiff_t n),            \
+        NNCORE_CHECKED_LOOP(type, n, nncore_sgd_at_##suffix, params, grads, lr)        \
+    )                                                                                  \
+                                                                                       \
+    NNCORE_ALWAYS_INLINE type nncore_momentum_at_##suffix(                             \
+        type *restrict params, type *restrict grads, type *restrict velocity,          \
+        type *restrict saved_velocity, type lr, type momentum, int nesterov,           \
+        ptrdiff_t i)                                                                   \
+    {                                                                                  \
+        type old = params[i], v = velocity[i];                                         \
+        saved_velocity[i] = v;                                                         \
+        type new_ = nncore_momentum_element_##suffix(old, grads[i], &v, lr,            \
+                                                     momentum, nesterov);              \
+        velocity[i] = v;                                                               \
+        grads[i] = old;                                                                \
+        params[i] = new_;                                                              \
+        return NNCORE_ZERO_IF_FINITE(new_);                                            \
+    }                                                                                  \
+                                                                                       \
+    NNCORE_CLONES(SHORT, int, nncore_momentum_##suffix, (                              \
+        type *restrict params, type *restrict grads, type *restrict velocity,          \
+        type *restrict saved_velocity, type lr, type momentum, int nesterov,           \
+        ptrdiff_t n),                                                                  \
+        /* nesterov is the same for every i: GCC unswitches the loop on it. */         \
+        NNCORE_CHECKED_LOOP(type, n, nncore_momentum_at_##suffix, params, grads,       \
+                            velocity, saved_velocity, lr, momentum, nesterov)          \
+    )                                                                                  \
+                                                                                       \
+    NNCORE_ALWAYS_INLINE type nncore_adam_at_##suffix(                                 \
+        type *restrict params, type *restrict grads, type *restrict first,             \
+        type *restrict second, type *restrict saved_first,                             \
+        type *restrict saved_second, type step_size, type beta_1, type beta_2,         \
+        type epsilon, ptrdiff_t i)                                                     \
+    {                                                                                  \
+        type old = params[i], m = first[i], s = second[i];                             \
+        saved_first[i] = m;                                                            \
+        saved_second[i] = s;                                                           \
+        type new_ = nncore_adam_element_##suffix(old, grads[i], &m, &s,                \
+                                                 step_size, beta_1, beta_2,            \
+                                                 epsilon);                             \
+        first[i] = m;                                                                  \
+        second[i] = s;                                                                 \
+        grads[i] = old;                                                                \
+        params[i] = new_;                                                              \
+        /* An S that overflowed would freeze its P: divergence too. */                 \
+        return NNCORE_ZERO_IF_FINITE(new_) + NNCORE_ZERO_IF_FINITE(s);                 \
+    }                                                                                  \
+                                                                                       \
+    NNCORE_CLONES(SHORT, int, nncore_adam_##suffix, (                                  \
+        type *restrict params, type *restrict grads, type *restrict first,             \
+        type *restrict second, type *restrict saved_first,                             \
+        type *restrict saved_second, type step_size, type beta_1, type beta_2,         \
+        type epsilon, ptrdiff_t n),                                                    \
+        NNCORE_CHECKED_LOOP(type, n, nncore_adam_at_##suffix, params, grads,           \
+                            first, second, saved_first, saved_second,                  \
+                            step_size, beta_1, beta_2, epsilon)                        \
+    )
 
 NNCORE_BATCH_UPDATES(f64, double)
 NNCORE_BATCH_UPDATES(f32, float)
+#define nncore_sgd_f64 NNCORE_PICK(nncore_sgd_f64)
+#define nncore_momentum_f64 NNCORE_PICK(nncore_momentum_f64)
+#define nncore_adam_f64 NNCORE_PICK(nncore_adam_f64)
+#define nncore_sgd_f32 NNCORE_PICK(nncore_sgd_f32)
+#define nncore_momentum_f32 NNCORE_PICK(nncore_momentum_f32)
+#define nncore_adam_f32 NNCORE_PICK(nncore_adam_f32)
 
 #endif

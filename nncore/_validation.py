@@ -163,6 +163,19 @@ def check_below_one_in(name, value, dtype):
     return value
 
 
+def check_isa(value, supported, names):
+    """NNCORE_ISA: None when unset or empty, else one of ``names`` that the CPU runs (``supported``)."""
+    if not value:
+        return None
+    if value not in names:
+        raise ValueError(f"NNCORE_ISA must be one of {', '.join(names)} (or unset for the best this CPU "
+                         f"runs), got {value!r}")
+    if value not in supported:
+        raise ValueError(f"NNCORE_ISA={value} asks for an instruction set this CPU lacks: it runs "
+                         f"{', '.join(supported)}")
+    return value
+
+
 def check_bool(name, value):
     """True or False (NumPy's bool too), as a Python bool."""
     if not isinstance(value, (bool, np.bool_)):

@@ -68,7 +68,9 @@ def test_readme_estimator_example_runs(capsys):
     clf = namespace["clf"]
     assert re.fullmatch(r"\d+ epochs, test accuracy 0\.9\d\d\n", capsys.readouterr().out)
     # What the comment promises: scikit-learn's coefs_.
-    theirs = SklearnClassifier(**clf.get_params()).fit(namespace["X_train"], namespace["y_train"])
+    shared = SklearnClassifier().get_params().keys()  # not nncore's own parameters
+    params = {name: value for name, value in clf.get_params().items() if name in shared}
+    theirs = SklearnClassifier(**params).fit(namespace["X_train"], namespace["y_train"])
     assert clf.n_iter_ == theirs.n_iter_
     for mine, expected in zip(clf.coefs_, theirs.coefs_):
         np.testing.assert_allclose(mine, expected, rtol=1e-9, atol=1e-12)
