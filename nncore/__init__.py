@@ -34,6 +34,7 @@ def _require_extensions():
 _require_extensions()
 del _require_extensions
 
+from nncore.export.onnx import register_onnx_converters
 from nncore.model import MLP, Gradients, load
 from nncore.network import NeuralNetwork
 from nncore.neuron import Neuron, OurNeuralNetwork
@@ -43,7 +44,7 @@ from nncore.training import EarlyStopping, History
 __all__ = [
     "Neuron", "OurNeuralNetwork", "NeuralNetwork",
     "MLP", "Gradients", "SGD", "Adam", "EarlyStopping", "History", "load",
-    "MLPClassifier", "MLPRegressor",
+    "MLPClassifier", "MLPRegressor", "register_onnx_converters",
 ]
 
 _ESTIMATORS = ("MLPClassifier", "MLPRegressor")
