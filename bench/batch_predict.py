@@ -4,7 +4,7 @@ and two threads, and nncore's C export (``predict_batch``, one thread)."""
 import numpy as np
 
 import nncore
-from c_peer import CompiledNetwork
+from c_peer import add_c_export
 from onnx_peer import OnnxNetwork
 from timing import timed_runs
 from workload import System, Workload, peer
@@ -43,13 +43,5 @@ def w10_workload(name, threads, smoke):
         else:
             workload.skip(label, reason)
 
-    available, reason = peer("C export")
-    if available:
-        compiled = CompiledNetwork(model)
-        workload.on_close(compiled.close)
-        y = compiled.bind(X)
-        workload.add("C export (ctypes)", System(timed_runs(compiled.predict_batch),
-                                                 lambda: compiled.predict_batch() or y.copy()))
-    else:
-        workload.skip("C export (ctypes)", reason)
+    add_c_export(workload, model, X, batch=True)
     return workload

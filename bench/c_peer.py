@@ -54,3 +54,21 @@ class CompiledNetwork:
 
     def close(self):
         self.folder.cleanup()
+
+
+def add_c_export(workload, model, X, batch):
+    """The "C export (ctypes)" system of ``workload``: ``predict_batch`` on
+    the rows X if ``batch``, else ``predict`` on the one row X; skipped
+    without a compiler."""
+    from workload import System, peer
+    from timing import timed_runs
+
+    available, reason = peer("C export")
+    if not available:
+        workload.skip("C export (ctypes)", reason)
+        return
+    compiled = CompiledNetwork(model)
+    workload.on_close(compiled.close)
+    y = compiled.bind(X)
+    call = compiled.predict_batch if batch else compiled.predict_one
+    workload.add("C export (ctypes)", System(timed_runs(call), lambda: call() or y.copy()))

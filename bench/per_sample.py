@@ -5,7 +5,7 @@ import numpy as np
 import nncore
 import sklearn_peer
 import torch_peer
-from c_peer import CompiledNetwork
+from c_peer import add_c_export
 from checks import AGREE_FANN_TANH
 from fann_peer import FannNetwork
 from onnx_peer import OnnxNetwork
@@ -125,13 +125,5 @@ def w6_workload():
     else:
         workload.skip("ONNX Runtime", reason)
 
-    available, reason = peer("C export")
-    if available:
-        compiled = CompiledNetwork(model)
-        workload.on_close(compiled.close)
-        y = compiled.bind(x)
-        workload.add("C export (ctypes)", System(timed_runs(compiled.predict_one),
-                                                 lambda: compiled.predict_one() or y[0].copy()))
-    else:
-        workload.skip("C export (ctypes)", reason)
+    add_c_export(workload, model, x, batch=False)
     return workload
