@@ -690,8 +690,11 @@ def export_command(args):
     except ImportError as exc:
         raise CommandError(str(exc)) from None
     except ValueError as exc:
-        option = "--name" if str(exc).startswith("name:") else "--output"
-        raise CommandError(f"{option}: {str(exc).split(': ', 1)[1]}") from None
+        # The checks name the argument ("name: got ...", "directory: got
+        # ..."): say the option instead.
+        argument, _, detail = str(exc).partition(": ")
+        option = "--name" if argument == "name" else "--output"
+        raise CommandError(f"{option}: {detail or exc}") from None
     except OSError as exc:
         raise CommandError(f"--output: cannot write {args.output} ({exc})") from None
     return 0
