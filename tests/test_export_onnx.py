@@ -3,6 +3,9 @@
 activation, with and without biases; the estimators' outputs have the names,
 types and shapes of skl2onnx's converters for scikit-learn's MLPs; and a
 pipeline with an nncore estimator converts through skl2onnx."""
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -189,3 +192,17 @@ def test_regressor_pipeline_converts_through_skl2onnx(data, registered):
     onnx_model = skl2onnx.to_onnx(pipeline, X[:1])
     (variable,) = run(onnx_model, X)
     assert_close(variable, pipeline.predict(X))
+
+
+def test_onnx_is_imported_only_when_used():
+    import subprocess
+    import sys
+
+    code = ("import sys, nncore; nncore.MLP([2, 1]).to_c(sys.argv[1]); "
+            "print(sorted({'onnx', 'onnxruntime', 'skl2onnx'} & set(sys.modules)))")
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        result = subprocess.run([sys.executable, "-I", "-c", code, folder],
+                                capture_output=True, text=True, check=True)
+    assert result.stdout == "[]\n"
