@@ -22,6 +22,8 @@ ESTIMATOR_WORKLOADS = {
             dict(hidden_layer_sizes=(64,), max_iter=5, random_state=0)),
 }
 SMOKE_MAX_ITER = 3
+# Workloads also run with deterministic=True (every product in nncore's kernels).
+DETERMINISTIC_WORKLOADS = ("W8",)
 # Workloads whose peak memory is measured too.
 MEMORY_WORKLOADS = ("W12",)
 
@@ -51,10 +53,12 @@ def estimator_workload(name, smoke):
     workload = Workload(name, f"{name}: {data}, `MLPClassifier` {label}, "
                               f"max_iter={params['max_iter']}, float64", "fit", kind="fit")
     fitted = {}
-    for system, estimator_class in (("nncore", nncore.MLPClassifier),
-                                    ("scikit-learn", sklearn_peer.MLPClassifier)):
-        def fit(estimator_class=estimator_class, system=system):
-            fitted[system] = sklearn_peer.quietly(estimator_class(**params).fit, x, y)
+    systems = [("nncore", nncore.MLPClassifier, {}), ("scikit-learn", sklearn_peer.MLPClassifier, {})]
+    if name in DETERMINISTIC_WORKLOADS:
+        systems.insert(1, ("nncore deterministic", nncore.MLPClassifier, {"deterministic": True}))
+    for system, estimator_class, own in systems:
+        def fit(estimator_class=estimator_class, system=system, own=own):
+            fitted[system] = sklearn_peer.quietly(estimator_class(**params, **own).fit, x, y)
         workload.add(system, System(timed_runs(fit), lambda system=system: copies(fitted[system].coefs_)))
     # The estimators' initial draw, for the check that the fits did real work.
     sizes = [x.shape[1], *params.get("hidden_layer_sizes", (100,)), len(np.unique(y))]

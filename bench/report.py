@@ -47,6 +47,11 @@ TARGETS = [
     Target("W5", "nncore train()", "reference", 1.0),
     Target("W5-f32", "nncore train()", "reference", 1.8),
     Target("W5", "nncore train() 2 threads", "nncore train()", 1.7),
+    # deterministic=True may cost at most 1.5x the default mode's time.
+    Target("W2", "nncore train() deterministic", "nncore train()", 1 / 1.5),
+    Target("W5", "nncore train() deterministic", "nncore train()", 1 / 1.5),
+    Target("W5-f32", "nncore train() deterministic", "nncore train()", 1 / 1.5),
+    Target("W8", "nncore deterministic", "nncore", 1 / 1.5),
     Target("W6", "nncore", None, None, 1e-6),
     Target("W6", "nncore", "NumPy", 10),
     Target("W6", "nncore", "PyTorch eager", 10),
@@ -57,10 +62,10 @@ TARGETS = [
     Target("W10-f32", "nncore 2 threads", "ONNX Runtime 2 threads", 1),
 ]
 
-TUTORIAL_COLUMNS = ["reference", "nncore per call", "nncore train()", "PyTorch eager", "FANN",
-                    "nncore train() 2 threads", "reference f32"]
-MLP_COLUMNS = ["nncore", "nncore 2 threads", "scikit-learn", "PyTorch eager", "FANN", "NumPy",
-               "ONNX Runtime", "ONNX Runtime 2 threads", "C export (ctypes)"]
+TUTORIAL_COLUMNS = ["reference", "nncore per call", "nncore train()", "nncore train() deterministic",
+                    "PyTorch eager", "FANN", "nncore train() 2 threads", "reference f32"]
+MLP_COLUMNS = ["nncore", "nncore deterministic", "nncore 2 threads", "scikit-learn", "PyTorch eager", "FANN",
+               "NumPy", "ONNX Runtime", "ONNX Runtime 2 threads", "C export (ctypes)"]
 
 
 def environment():
@@ -249,7 +254,7 @@ def markdown(results, meta, env, smoke, with_checks=True):
             goal, shown, vs = f"≤ {format_seconds(target.at_most)}", \
                 "—" if measured is None else format_seconds(measured), "(time per call)"
         else:
-            goal, shown, vs = f"≥ {target.factor}×", "—" if measured is None else f"{measured:.2f}×", \
+            goal, shown, vs = f"≥ {target.factor:.3g}×", "—" if measured is None else f"{measured:.2f}×", \
                 target.baseline
         lines.append(f"| {target.workload} | {target.system} | {vs} | {goal} | {shown} | {verdict} |")
     lines.append("")

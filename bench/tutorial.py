@@ -85,14 +85,16 @@ def tutorial_workload(name, threads, smoke):
         put_back()
         return System(run, state, blas_threads=blas_threads, agree=agree_with)
 
-    def ours():
-        return nncore.NeuralNetwork(x, y, hidden=hidden, dtype=dtype)
+    def ours(deterministic=False):
+        return nncore.NeuralNetwork(x, y, hidden=hidden, dtype=dtype, deterministic=deterministic)
 
     ref = reference.NeuralNetwork(x, y)
     ref.weights1, ref.weights2 = weights1.copy(), weights2.copy()
     workload.add("reference", python_system(ref))
     workload.add("nncore per call", python_system(ours(), agree))
     workload.add("nncore train()", python_system(ours(), agree, compiled=True))
+    if name != "W1":  # W1's products are below BLAS's threshold: the same loops either way
+        workload.add("nncore train() deterministic", python_system(ours(True), agree, compiled=True))
     if dtype == np.float32:
         # As written, the tutorial computes in float64 here (rand() weights);
         # "reference f32" is the same code with float32 weights.

@@ -5,6 +5,7 @@ from numpy.typing import DTypeLike, NDArray
 from typing_extensions import disjoint_base
 
 BLAS_THRESHOLD: int
+NEVER_BLAS: int
 CHUNK_WORK: int
 CONCURRENT_USE: str
 OPTIMIZER_CODES: dict[str, int]

@@ -44,6 +44,14 @@ cdef extern from "_dense.h" nogil:
                                 const float* b, Py_ssize_t b_sum, float* c,
                                 Py_ssize_t m, Py_ssize_t n, Py_ssize_t k)
 
+cdef extern from "_gemm.h" nogil:
+    void nncore_gemm_f64(const double* a, Py_ssize_t a_row, Py_ssize_t a_sum,
+                         const double* b, Py_ssize_t b_sum, Py_ssize_t b_col, double* c,
+                         Py_ssize_t m, Py_ssize_t n, Py_ssize_t k)
+    void nncore_gemm_f32(const float* a, Py_ssize_t a_row, Py_ssize_t a_sum,
+                         const float* b, Py_ssize_t b_sum, Py_ssize_t b_col, float* c,
+                         Py_ssize_t m, Py_ssize_t n, Py_ssize_t k)
+
 # Codes shared with Python through _kernels.pyx (ACTIVATION_CODES, LOSS_CODES).
 cdef enum Activation:
     IDENTITY = 0
@@ -84,6 +92,13 @@ cdef inline void _gemm_rowmajor(char trans_a, char trans_b, int m, int n, int k,
               <float*> a, &lda, &one, c, &ldc)
 
 
+# From this many rows and multiply-adds _small_matmul uses _gemm.h's blocked
+# product, which copies B in strips: worth it only when many rows reuse them.
+cdef enum:
+    GEMM_MIN_ROWS = 16
+    GEMM_MIN = 32768
+
+
 cdef inline void _small_matmul(const floating* a, Py_ssize_t a_row, Py_ssize_t a_sum,
                                const floating* b, Py_ssize_t b_sum, Py_ssize_t b_col,
                                floating* c, Py_ssize_t m, Py_ssize_t n,
@@ -93,8 +108,14 @@ cdef inline void _small_matmul(const floating* a, Py_ssize_t a_row, Py_ssize_t a
     Every C[r, q] is summed over t in order from 0, so the bits do not depend
     on the loop shape chosen. For layers too small for BLAS.
     """
-    # Below 8 outputs a row the call into _dense.h costs more than it saves.
-    if b_col == 1 and n >= 8:
+    # Below 8 outputs a row the call into _dense.h costs more than it saves;
+    # above the GEMM_MIN sizes the blocked product of _gemm.h pays.
+    if m >= GEMM_MIN_ROWS and m * n * k >= GEMM_MIN:
+        if floating is double:
+            nncore_gemm_f64(a, a_row, a_sum, b, b_sum, b_col, c, m, n, k)
+        else:
+            nncore_gemm_f32(a, a_row, a_sum, b, b_sum, b_col, c, m, n, k)
+    elif b_col == 1 and n >= 8:
         if floating is double:
             nncore_matmul_rows_f64(a, a_row, a_sum, b, b_sum, c, m, n, k)
         else:

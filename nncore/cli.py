@@ -113,6 +113,9 @@ def build_parser():
                             "training loss without validation) and keep the best epoch")
     train.add_argument("--seed", type=_seed, default=0, metavar="N",
                        help="seed of the weights, the shuffling and the split (default 0)")
+    train.add_argument("--deterministic", action="store_true",
+                       help="every matrix product in nncore's own kernels: the same bits on every "
+                            "x86-64 CPU and for any thread count (see the README's Determinism)")
     train.add_argument("--save", metavar="MODEL.npz", help="save the model here")
     train.add_argument("--plot", metavar="PLOT.png",
                        help="plot the loss per epoch here (and, for two inputs, the "
@@ -327,7 +330,7 @@ def train_command(args):
     n_outputs = len(classes) if classes is not None else 1
     model = nncore.MLP((len(features), *args.layers, n_outputs), activation=args.activation,
                        output_activation="softmax" if classes is not None else "identity",
-                       random_state=args.seed)
+                       random_state=args.seed, deterministic=args.deterministic)
     described = (f" ({len(classes)} classes: " + ", ".join(map(str, classes)) + ")"
                  if classes is not None else "")
     print(f"{args.data}: {n_rows} rows, {len(features)} input columns; {task} of "

@@ -7,7 +7,7 @@ from typing import Any, Optional
 import numpy as np
 
 from nncore._buffers import BufferAttribute, ComputedAttribute
-from nncore._engine import engine_class
+from nncore._engine import BLAS_THRESHOLD, NEVER_BLAS, engine_class
 from nncore._exclusive import Exclusive
 from nncore._kernels import ACTIVATION_CODES, LOSS_CODES
 from nncore._typing import ArrayLike, DTypeLike, FloatArray
@@ -39,6 +39,10 @@ class NeuralNetwork:
     learning_rate : float, default 1.0
         Step size of gradient descent; 1.0 is the tutorial's.
     dtype : {numpy.float64, numpy.float32}, default numpy.float64
+    deterministic : bool, default False
+        Whether the matrix products run in nncore's own kernels with a fixed
+        summation order instead of BLAS, for the same bits on every x86-64
+        CPU and thread count (see ``nncore.MLP``).
 
     Attributes
     ----------
@@ -63,8 +67,9 @@ class NeuralNetwork:
     layer1 = ComputedAttribute("_layer1", ready_flag="_forward_done")
 
     def __init__(self, x: ArrayLike, y: ArrayLike, hidden: int = 4, learning_rate: float = 1.0,
-                 dtype: DTypeLike = np.float64) -> None:
+                 dtype: DTypeLike = np.float64, *, deterministic: bool = False) -> None:
         dtype = check_dtype(dtype)
+        deterministic = check_bool("deterministic", deterministic)
         inputs = as_float_array("x", x, dtype, ndim=2)
         targets = as_float_array("y", y, dtype, ndim=2)
         check_same_samples("x", inputs, "y", targets)
@@ -76,7 +81,7 @@ class NeuralNetwork:
         logistic = ACTIVATION_CODES["logistic"]
         engine = engine_class(dtype)(
             (n_features, hidden, targets.shape[1]), (False, False), (logistic, logistic),
-            LOSS_CODES["sse"], 0.0, n_samples)
+            LOSS_CODES["sse"], 0.0, n_samples, NEVER_BLAS if deterministic else BLAS_THRESHOLD)
         engine.learning_rate = learning_rate
         engine.weights(0)[...] = np.random.rand(n_features, hidden)
         engine.weights(1)[...] = np.random.rand(hidden, targets.shape[1])

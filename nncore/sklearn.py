@@ -377,7 +377,8 @@ class _BaseMLP(BaseEstimator):
         # scikit-learn draws nothing when it starts from given weights, so
         # neither does random_state then.
         model = MLP(layer_units, activation=self.activation, output_activation=output_activation,
-                    loss=loss, dtype=dtype, random_state=random_state if initial is None else 0)
+                    loss=loss, dtype=dtype, random_state=random_state if initial is None else 0,
+                    deterministic=self.deterministic)
         if initial is not None:
             model.coefs_, model.intercepts_ = initial  # each checked, then copied in
             for name in _INITIAL.values():
@@ -712,11 +713,20 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     other formats are converted to CSR): the first layer's products read
     only the stored values, and X is never densified.
 
+    ``deterministic=True`` (nncore's own parameter) runs every matrix
+    product in nncore's kernels, with a fixed summation order, so the fit
+    gives the same bits on every x86-64 CPU and for any number of BLAS
+    threads (``nncore.MLP`` says what it costs). With ``solver="lbfgs"``
+    the promise covers the loss and gradient evaluations; SciPy's L-BFGS
+    does its own vector arithmetic. At the default, results are
+    scikit-learn's.
+
     Differences: sample weights must be >= 0 with a positive sum, and
     diverging steps are undone rather than trained on (above).
     """
 
     _parameter_constraints = dict(_SklearnClassifier._parameter_constraints)
+    _parameter_constraints["deterministic"] = ["boolean"]
     loss = "log_loss"  # its one loss; a class attribute, as it is no parameter
 
     def __init__(self, hidden_layer_sizes: Union[int, Sequence[int]] = (100,),
@@ -729,7 +739,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                  momentum: float = 0.9, nesterovs_momentum: bool = True,
                  early_stopping: bool = False, validation_fraction: float = 0.1,
                  beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8,
-                 n_iter_no_change: Union[int, float] = 10, max_fun: int = 15000) -> None:
+                 n_iter_no_change: Union[int, float] = 10, max_fun: int = 15000,
+                 deterministic: bool = False) -> None:
         _store_parameters(self, locals())
 
     def _score_function(self, y, y_pred, sample_weight):
@@ -824,6 +835,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     """
 
     _parameter_constraints = dict(_SklearnRegressor._parameter_constraints)
+    _parameter_constraints["deterministic"] = ["boolean"]
 
     def __init__(self, loss: str = "squared_error",
                  hidden_layer_sizes: Union[int, Sequence[int]] = (100,),
@@ -836,7 +848,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
                  momentum: float = 0.9, nesterovs_momentum: bool = True,
                  early_stopping: bool = False, validation_fraction: float = 0.1,
                  beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8,
-                 n_iter_no_change: Union[int, float] = 10, max_fun: int = 15000) -> None:
+                 n_iter_no_change: Union[int, float] = 10, max_fun: int = 15000,
+                 deterministic: bool = False) -> None:
         _store_parameters(self, locals())
 
     def _score_function(self, y, y_pred, sample_weight):

@@ -366,6 +366,17 @@ def test_folding_resets_the_optimizer_moments():
     assert not state["first_moment"].any() and not state["second_moment"].any()
 
 
+def test_train_deterministic_saves_a_deterministic_model(tmp_path):
+    raw, labels = classification_rows()
+    write_csv(tmp_path / "animals.csv", ["x1", "x2", "animal"],
+              [[*map(repr, row), label] for row, label in zip(raw.tolist(), labels)])
+    result = run("train", "animals.csv", "--target", "animal", "--epochs", "3", "--deterministic",
+                 "--save", "animals.npz", "--no-progress", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "deterministic=True" in result.stdout
+    assert nncore.load(tmp_path / "animals.npz").deterministic
+
+
 # -- export ------------------------------------------------------------------------------
 
 

@@ -80,14 +80,17 @@ def test_train_equals_python_loop(shape, hidden, dtype, rng):
     assert_same_bits(a, b)
 
 
-def test_blas_layers_same_bits_on_one_and_two_threads(dtype, rng):
+def test_deterministic_same_bits_on_one_and_two_blas_threads(dtype, rng):
+    # The default mode promises this only for one machine, kernel set and
+    # thread count (README, Determinism); deterministic=True for any.
     threadpoolctl = pytest.importorskip("threadpoolctl")
     x = rng.random((512, 200))
     y = rng.random((512, 10))
     results = []
     for threads in (1, 2):
         with threadpoolctl.threadpool_limits(limits=threads, user_api="blas"):
-            network = trained(x, y, dtype, 5, per_call=False, hidden=128, learning_rate=0.001)
-            assert network._engine.uses_blas(0, x.shape[0])
+            network = trained(x, y, dtype, 5, per_call=False, hidden=128, learning_rate=0.001,
+                              deterministic=True)
+            assert not network._engine.uses_blas(0, x.shape[0])
             results.append(network)
     assert_same_bits(*results)
