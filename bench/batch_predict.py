@@ -1,6 +1,7 @@
 """Batch prediction (W10): 100,000 rows through one ``predict`` call, nncore
-against ONNX Runtime (the same weights, exported by ``MLP.to_onnx``) at one
-and two threads, and nncore's C export (``predict_batch``, one thread)."""
+(BLAS at one and two threads, and ``deterministic=True``) against ONNX
+Runtime (the same weights, exported by ``MLP.to_onnx``) at one and two
+threads, and nncore's C export (``predict_batch``, one thread)."""
 import numpy as np
 
 import nncore
@@ -33,6 +34,15 @@ def w10_workload(name, threads, smoke):
         model.predict(X, out=out)
     for count, label in ((1, "nncore"), (threads, f"nncore {threads} threads")):
         workload.add(label, System(timed_runs(nncore_call), lambda: out.copy(), blas_threads=count))
+
+    # The same weights with deterministic=True: every product in nncore's
+    # own fixed-order kernels, no BLAS (the bits of the C export's loops).
+    fixed = nncore.MLP(sizes, activation=activation, output_activation=output, dtype=dtype,
+                       deterministic=True)
+    fixed.coefs_, fixed.intercepts_ = model.coefs_, model.intercepts_
+    fixed_out = np.empty_like(out)
+    workload.add("nncore deterministic", System(
+        timed_runs(lambda: fixed.predict(X, out=fixed_out)), lambda: fixed_out.copy()))
 
     available, reason = peer("ONNX Runtime")
     for count, label in ((1, "ONNX Runtime"), (threads, f"ONNX Runtime {threads} threads")):

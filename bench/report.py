@@ -232,7 +232,8 @@ def markdown(results, meta, env, smoke, with_checks=True):
             "inter-op thread; *C export (ctypes)*: `MLP.to_c()` built with `gcc -std=c99 -O2 "
             "-ffp-contract=off` as a shared library, `net_predict` called through ctypes.",
             "- *W10*, *W10-f32*: one `MLP.predict(X, out=out)` of 100,000 rows (nncore's BLAS on one "
-            "or two threads) against `InferenceSession.run` on the same rows with one or two intra-op "
+            "or two threads; *nncore deterministic*: `deterministic=True`, nncore's own fixed-order "
+            "products) against `InferenceSession.run` on the same rows with one or two intra-op "
             "threads, and the C export's `net_predict_batch` (one thread, no BLAS: its own loops).",
             "",
         ]

@@ -117,6 +117,18 @@ def test_exported_c_gives_predicts_bits(tmp_path, compiler, dtype, hidden, outpu
     assert batch.tobytes() == expected.tobytes()
 
 
+@pytest.mark.parametrize("sizes", [(5, 7, 3), (40, 64, 64, 10)])
+def test_deterministic_batches_give_the_exported_bits(tmp_path, compiler, dtype, sizes):
+    # With deterministic=True every product is nncore's own fixed-order sum,
+    # so predict on a whole batch (not only row by row) gives the C export's
+    # bits; the default mode's BLAS products round differently.
+    model = nncore.MLP(sizes, activation="tanh", output_activation="softmax", dtype=dtype,
+                       random_state=0, deterministic=True)
+    x = np.random.default_rng(1).normal(0, 2, (300, sizes[0]))
+    _, batch = run_exported(model, tmp_path, compiler, x)
+    assert batch.tobytes() == model.predict(x.astype(dtype)).tobytes()
+
+
 def test_activations_saturate(dtype):
     # The scaled weights do reach the clamps: tanh gives exactly +-1, the
     # sigmoid values within 1e-12 of 0 and 1.
