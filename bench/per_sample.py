@@ -5,8 +5,10 @@ import numpy as np
 import nncore
 import sklearn_peer
 import torch_peer
+from c_peer import add_c_export
 from checks import AGREE_FANN_TANH
 from fann_peer import FannNetwork
+from onnx_peer import OnnxNetwork
 from timing import timed_runs
 from workload import System, Workload, copies, peer
 
@@ -113,4 +115,15 @@ def w6_workload():
         workload.add("PyTorch eager", System(torch_calls, torch_state))
     else:
         workload.skip("PyTorch eager", reason)
+
+    available, reason = peer("ONNX Runtime")
+    if available:
+        session = OnnxNetwork(model, threads=1)
+        one_row = x[None, :]
+        workload.add("ONNX Runtime", System(timed_runs(lambda: session.run(one_row)),
+                                            lambda: session.run(one_row)[0]))
+    else:
+        workload.skip("ONNX Runtime", reason)
+
+    add_c_export(workload, model, x, batch=False)
     return workload

@@ -15,6 +15,7 @@ import torch_peer
 from digits import W4_BATCH
 from estimators import ESTIMATOR_WORKLOADS
 from fann_peer import fann_available
+from onnx_peer import onnxruntime_available
 from nncore._kernels import COMPILE_ARGS
 from threads import W9_EPOCHS
 from tutorial import TUTORIAL, XOR_LOOP, XOR_STEPS
@@ -24,7 +25,7 @@ README_MARKERS = ("<!-- bench-table -->", "<!-- /bench-table -->")
 # The estimators' rows again, in the README's "From scikit-learn" section.
 README_ESTIMATOR_MARKERS = ("<!-- sklearn-bench -->", "<!-- /sklearn-bench -->")
 
-MLP_WORKLOADS = ("W3", "W4", "W6", "W9", "W4-fit", "W8", "W12")
+MLP_WORKLOADS = ("W3", "W4", "W6", "W9", "W4-fit", "W8", "W12", "W10", "W10-f32")
 
 Target = namedtuple("Target", "workload system baseline factor at_most", defaults=(None,))
 
@@ -54,12 +55,17 @@ TARGETS = [
     Target("W6", "nncore", None, None, 1e-6),
     Target("W6", "nncore", "NumPy", 10),
     Target("W6", "nncore", "PyTorch eager", 10),
+    Target("W6", "nncore", "ONNX Runtime", 10),
+    Target("W10", "nncore", "ONNX Runtime", 1),
+    Target("W10", "nncore 2 threads", "ONNX Runtime 2 threads", 1),
+    Target("W10-f32", "nncore", "ONNX Runtime", 1),
+    Target("W10-f32", "nncore 2 threads", "ONNX Runtime 2 threads", 1),
 ]
 
 TUTORIAL_COLUMNS = ["reference", "nncore per call", "nncore train()", "nncore train() deterministic",
                     "PyTorch eager", "FANN", "nncore train() 2 threads", "reference f32"]
 MLP_COLUMNS = ["nncore", "nncore deterministic", "nncore 2 threads", "scikit-learn", "PyTorch eager", "FANN",
-               "NumPy"]
+               "NumPy", "ONNX Runtime", "ONNX Runtime 2 threads", "C export (ctypes)"]
 
 
 def environment():
@@ -87,6 +93,7 @@ def environment():
         "sklearn": installed(sklearn_peer.sklearn_available()),
         "torch": installed(torch_peer.torch_available()),
         "fann": "libdoublefann, gcc -O2" if fann_available()[0] else "not available",
+        "onnxruntime": installed(onnxruntime_available()),
     }
 
 
@@ -149,7 +156,8 @@ def markdown(results, meta, env, smoke, with_checks=True):
         lines += ["**Smoke run: smaller data and too short to mean anything.**", ""]
     lines += [
         f"CPU: {env['cpu']} ({env['logical_cpus']} logical CPUs). Python {env['python']}, NumPy {env['numpy']}, "
-        f"scikit-learn {env['sklearn']}, PyTorch {env['torch']}. nncore kernels built with "
+        f"scikit-learn {env['sklearn']}, PyTorch {env['torch']}, ONNX Runtime "
+        f"{env.get('onnxruntime', 'not recorded')}. nncore kernels built with "
         f"`{env['nncore_compile_args']}`.",
         "",
         "BLAS: " + "; ".join(f"{b['internal_api']} {b['version']} (`{os.path.basename(b['filepath'])}`, "
@@ -188,8 +196,8 @@ def markdown(results, meta, env, smoke, with_checks=True):
     mlp = [w for w in results if w in MLP_WORKLOADS]
     if mlp:
         lines += [
-            "**MLP workloads** (`nncore.MLP`, float64, biases). Median time per sample (W3), per epoch (W4), "
-            "per call (W6), per pair of fits (W9) or per whole fit (W4-fit, W8, W12), and in brackets that time over nncore's: how many times faster nncore is.",
+            "**MLP workloads** (`nncore.MLP`, float64 unless marked f32, biases). Median time per sample (W3), per epoch (W4), "
+            "per call (W6, W10), per pair of fits (W9) or per whole fit (W4-fit, W8, W12), and in brackets that time over nncore's: how many times faster nncore is.",
             "",
             "- *W3*: synthetic regression samples, squared error, plain SGD, learning rate "
             "2⁻⁷, one sample per step in order. *nncore*: `MLP.fit(epochs=1, batch_size=1, shuffle=False, "
@@ -219,7 +227,14 @@ def markdown(results, meta, env, smoke, with_checks=True):
             "memory of each fit is measured in a fresh process (memory.py).",
             "- *W6*: *nncore*: `MLP.predict(x, out=out)` on one sample with `out` preallocated; *NumPy*: "
             "`np.tanh(np.tanh(x @ W1 + b1) @ W2 + b2) @ W3 + b3`; *PyTorch eager*: the `nn.Sequential` "
-            "called on a 1-row tensor inside one `torch.no_grad()` block per timed batch.",
+            "called on a 1-row tensor inside one `torch.no_grad()` block per timed batch; *ONNX Runtime*: "
+            "`InferenceSession.run` on a 1-row array, the model from `MLP.to_onnx()`, one intra-op and one "
+            "inter-op thread; *C export (ctypes)*: `MLP.to_c()` built with `gcc -std=c99 -O2 "
+            "-ffp-contract=off` as a shared library, `net_predict` called through ctypes.",
+            "- *W10*, *W10-f32*: one `MLP.predict(X, out=out)` of 100,000 rows (nncore's BLAS on one "
+            "or two threads; *nncore deterministic*: `deterministic=True`, nncore's own fixed-order "
+            "products) against `InferenceSession.run` on the same rows with one or two intra-op "
+            "threads, and the C export's `net_predict_batch` (one thread, no BLAS: its own loops).",
             "",
         ]
         lines += table(results, meta, mlp, MLP_COLUMNS, "nncore", True)

@@ -9,7 +9,11 @@ Workloads:
   backprop over the whole batch) at several sizes, and its whole XOR loop.
 - W3: per-sample SGD on a 10-32-32-1 tanh regression network, 10,000 samples.
 - W4: scikit-learn's digits, 64-32-10 ReLU/softmax, Adam, batches of 32.
-- W6: one prediction of the W3 network, called from Python.
+- W6: one prediction of the W3 network, called from Python; also in ONNX
+  Runtime and through nncore's C export (ctypes).
+- W10, W10-f32: one ``predict`` of 100,000 rows (the W3 network in float64,
+  W5's 784-256-10 in float32), against ONNX Runtime at one and two threads
+  and the C export's ``predict_batch``.
 - W9: two W4 networks trained (10 epochs each) at once in two threads, against one after the other.
 - W4-fit, W8, W12: whole ``fit`` calls of ``nncore.MLPClassifier`` and
   scikit-learn's, with the same parameters (W4's network; scikit-learn's
@@ -29,8 +33,9 @@ on a full run the README's table. ``--smoke`` runs a few short rounds on
 smaller data, only to prove the script works.
 
 This script runs the workloads in turn. Beside it, tutorial.py,
-per_sample.py, digits.py, threads.py and estimators.py build them, one
-family each (sparse_text.py makes W12's data, memory.py measures its memory); timing.py times them, checks.py checks them and report.py
+per_sample.py, digits.py, threads.py, estimators.py and batch_predict.py
+build them, one family each (onnx_peer.py and c_peer.py run the exported
+models) (sparse_text.py makes W12's data, memory.py measures its memory); timing.py times them, checks.py checks them and report.py
 writes the results.
 """
 import argparse
@@ -42,6 +47,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import report  # noqa: E402
 import torch_peer  # noqa: E402
 from checks import check_after  # noqa: E402
+from batch_predict import W10, w10_workload  # noqa: E402
 from digits import w4_workload  # noqa: E402
 from estimators import ESTIMATOR_WORKLOADS, estimator_workload  # noqa: E402
 from per_sample import w3_workload, w6_workload  # noqa: E402
@@ -50,7 +56,8 @@ from timing import measure  # noqa: E402
 from tutorial import TUTORIAL, XOR_LOOP, measure_xor_loop, tutorial_workload  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
-WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W5-f32", "W6", "W9", "W4-fit", "W8", "W12")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W5-f32", "W6", "W9", "W4-fit", "W8", "W12", "W10",
+             "W10-f32")
 
 
 def build(name, threads, smoke):
@@ -65,6 +72,8 @@ def build(name, threads, smoke):
         return w9_workload(smoke)
     if name in ESTIMATOR_WORKLOADS:
         return estimator_workload(name, smoke)
+    if name in W10:
+        return w10_workload(name, threads, smoke)
     return w6_workload()
 
 

@@ -4,11 +4,14 @@ import numpy as np
 
 import sklearn_peer
 import torch_peer
+from c_peer import c_export_available
 from checks import AGREE_F64
 from fann_peer import fann_available
+from onnx_peer import onnxruntime_available
 
 PEERS = {"scikit-learn": sklearn_peer.sklearn_available, "PyTorch eager": torch_peer.torch_available,
-         "FANN": fann_available}
+         "FANN": fann_available, "ONNX Runtime": onnxruntime_available,
+         "C export": c_export_available}
 
 
 class System:
@@ -36,16 +39,18 @@ class Workload:
     per: units in one run (samples in an epoch for W3). restore: every run
     starts from the same starting parameters, so after the timing all
     systems must agree. kind: "train", "fit" (a whole fit per run) or
-    "predict", for the checks.
+    "predict", for the checks. predict_rtol: how closely predictions must
+    agree with nncore's (the summation order differs between systems).
     """
 
-    def __init__(self, name, label, unit, per=1, restore=False, kind="train"):
+    def __init__(self, name, label, unit, per=1, restore=False, kind="train", predict_rtol=1e-12):
         self.name = name
         self.label = label
         self.unit = unit
         self.per = per
         self.restore = restore
         self.kind = kind
+        self.predict_rtol = predict_rtol
         self.systems = {}
         self.skipped = {}
         self.checks = []

@@ -36,6 +36,7 @@ del _require_extensions
 
 from nncore import _isa  # noqa: F401  (NNCORE_ISA is checked before anything runs)
 
+from nncore.export.onnx import register_onnx_converters
 from nncore.model import MLP, Gradients, load
 from nncore.network import NeuralNetwork
 from nncore.neuron import Neuron, OurNeuralNetwork
@@ -45,7 +46,7 @@ from nncore.training import EarlyStopping, History
 __all__ = [
     "Neuron", "OurNeuralNetwork", "NeuralNetwork",
     "MLP", "Gradients", "SGD", "Adam", "EarlyStopping", "History", "load",
-    "MLPClassifier", "MLPRegressor",
+    "MLPClassifier", "MLPRegressor", "register_onnx_converters",
 ]
 
 _ESTIMATORS = ("MLPClassifier", "MLPRegressor")

@@ -190,6 +190,26 @@ def check_choice(name, value, choices):
     return value
 
 
+# C99's keywords: an exported model's name may not be one of them.
+_C_KEYWORDS = frozenset("""
+    auto break case char const continue default do double else enum extern float for goto if
+    inline int long register restrict return short signed sizeof static struct switch typedef
+    union unsigned void volatile while _Bool _Complex _Imaginary""".split())
+
+
+def check_c_identifier(name, value):
+    """A C identifier that names an exported model: a letter, then letters,
+    digits and underscores (no leading underscore: those names are the C
+    implementation's), and no C keyword."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name}: got {value!r} of type {type(value).__name__}, expected a str")
+    if (not value.isascii() or not value[:1].isalpha()
+            or not value.replace("_", "a").isalnum() or value in _C_KEYWORDS):
+        raise ValueError(f"{name}: got {value!r}, expected a C identifier: an ASCII letter, then "
+                         "letters, digits or underscores, and not a C keyword")
+    return value
+
+
 def check_layer_sizes(value):
     """Two or more positive layer widths, inputs first, as a tuple of ints."""
     if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):

@@ -3,6 +3,8 @@
     nncore train data.csv --target species --save model.npz --plot curves.png
     nncore predict model.npz new.csv --output predictions.csv
     nncore info model.npz
+    nncore export model.npz --format onnx --output model.onnx
+    nncore export model.npz --format c --output src/ --name iris
     nncore demo
     nncore bench --smoke
 
@@ -136,6 +138,20 @@ def build_parser():
                                description="Describe a saved model.")
     info.add_argument("model", metavar="MODEL.npz")
     info.set_defaults(run=info_command)
+
+    export = commands.add_parser(
+        "export", help="write a saved model as ONNX or C source",
+        description="Write a saved model as an ONNX file (needs the onnx package) or as C99 "
+                    "source, NAME.h and NAME.c, that gives predict's bits with no library "
+                    "beyond the C standard library.")
+    export.add_argument("model", metavar="MODEL.npz", help="a saved model")
+    export.add_argument("--format", required=True, choices=("onnx", "c"))
+    export.add_argument("--output", required=True, metavar="PATH",
+                        help="the ONNX file, or for c the folder (created if missing)")
+    export.add_argument("--name", default="model", metavar="NAME",
+                        help="for c: the files' and functions' name, a C identifier "
+                             "(default model)")
+    export.set_defaults(run=export_command)
 
     demo = commands.add_parser("demo", help="the tutorial's network on nncore, beside the reference",
                                description="The tutorial demo (python -m nncore).")
@@ -659,6 +675,31 @@ def info_command(args):
     width = max(len(name) for name, _ in rows) + 1
     for name, value in rows:
         print(f"  {name + ':':<{width}} {value}")
+    return 0
+
+
+def export_command(args):
+    model, _ = _load(args.model)
+    try:
+        if args.format == "onnx":
+            if args.name != "model":
+                raise CommandError("--name: only for --format c; an ONNX file is named by --output")
+            _check_folder("--output", args.output)
+            model.to_onnx(args.output)
+            print(f"wrote {args.output}")
+        else:
+            model.to_c(args.output, args.name)
+            print(f"wrote {os.path.join(args.output, args.name)}.h and .c")
+    except ImportError as exc:
+        raise CommandError(str(exc)) from None
+    except ValueError as exc:
+        # The checks name the argument ("name: got ...", "directory: got
+        # ..."): say the option instead.
+        argument, _, detail = str(exc).partition(": ")
+        option = "--name" if argument == "name" else "--output"
+        raise CommandError(f"{option}: {detail or exc}") from None
+    except OSError as exc:
+        raise CommandError(f"--output: cannot write {args.output} ({exc})") from None
     return 0
 
 

@@ -612,6 +612,40 @@ class MLP:
         contents or the whole model, even if the process dies mid-write."""
         self._save(path)
 
+    # -- deployment ----------------------------------------------------------------
+
+    def to_onnx(self, path: Optional[Union[str, os.PathLike[str]]] = None, *,
+                opset: Optional[int] = None) -> Any:
+        """The network as an ONNX model (``onnx.ModelProto``), also written to
+        ``path`` if given. Needs the ``onnx`` package
+        (``pip install "nncore-cython[onnx]"``).
+
+        Input ``"X"``: (N, n_inputs) in the model's dtype; output ``"Y"``:
+        (N, n_outputs), what ``predict`` returns. ``opset`` defaults to 17.
+        """
+        from nncore.export.onnx import mlp_model, save_model
+
+        with self._in_use:
+            onnx_model = mlp_model(self, opset=opset)
+        if path is not None:
+            save_model(onnx_model, path)
+        return onnx_model
+
+    def to_c(self, directory: Union[str, os.PathLike[str]], name: str = "model") -> None:
+        """Write the network as C99 source, ``{name}.h`` and ``{name}.c``, into
+        ``directory`` (created if missing).
+
+        ``{name}_predict(const T *x, T *y)`` and ``{name}_predict_batch(const
+        T *x, size_t n, T *y)``, T the model's dtype as ``double`` or
+        ``float``, give the bits ``predict`` gives for each row alone. The
+        code needs no library beyond the C standard library (not even libm),
+        allocates nothing and is reentrant. ``name`` must be a C identifier.
+        """
+        from nncore.export.c import write_c
+
+        with self._in_use:
+            write_c(self, directory, name)
+
 
 def load(path: Union[str, os.PathLike[str]]) -> MLP:
     """The model saved at ``path`` by ``MLP.save``: same parameters, bit for

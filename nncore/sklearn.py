@@ -11,6 +11,7 @@ scikit-learn is an optional dependency: ``pip install "nncore-cython[sklearn]"``
 from __future__ import annotations
 
 import copy
+import os
 import warnings
 from typing import Any, Optional, Sequence, TypeVar, Union
 
@@ -622,6 +623,36 @@ class _BaseMLP(BaseEstimator):
         return np.concatenate(indices)
 
     # -- prediction --------------------------------------------------------------
+
+    def to_onnx(self, path: Optional[Union[str, os.PathLike[str]]] = None) -> Any:
+        """The fitted estimator as an ONNX model (``onnx.ModelProto``), also
+        written to ``path`` if given; needs ``pip install "nncore-cython[onnx]"``.
+
+        Input ``"X"``: (N, n_features) in the dtype the estimator was fitted
+        on. Outputs as skl2onnx's converters for scikit-learn's MLPs give
+        them with ``options={"zipmap": False}``: the classifier's
+        ``"label"`` (int64, or strings for string classes; (N, n_classes)
+        indicators for a multilabel target) and ``"probabilities"`` (N,
+        n_classes), the regressor's ``"variable"`` (N, n_outputs). Inside a
+        pipeline, use ``skl2onnx.to_onnx`` after
+        ``nncore.register_onnx_converters()``.
+        """
+        from nncore.export.onnx import estimator_model, save_model
+
+        with self._exclusive():
+            check_is_fitted(self)
+            onnx_model = estimator_model(self)
+        if path is not None:
+            save_model(onnx_model, path)
+        return onnx_model
+
+    def to_c(self, directory: Union[str, os.PathLike[str]], name: str = "model") -> None:
+        """Write the fitted network as C99 source (see ``nncore.MLP.to_c``):
+        its outputs are ``predict_proba``'s positive-class column for a
+        binary target, the class probabilities, or the predictions."""
+        with self._exclusive():
+            check_is_fitted(self)
+            self._model.to_c(directory, name)
 
     def _forward(self, X, check_input=True):
         """The output layer's values for X (the engine's dtype)."""

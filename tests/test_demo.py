@@ -42,8 +42,9 @@ def test_demo_runs_as_a_module():
 def test_readme_examples_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the MLP example saves a file
     blocks = readme_blocks()
-    assert len(blocks) == 3
-    blocks.pop()  # the estimators' example: test_readme_estimator_example_runs
+    assert len(blocks) == 5
+    # The estimators' example and the deployment examples: tests of their own.
+    blocks = blocks[:2]
     namespaces = []
     for code in blocks:
         namespaces.append({})
@@ -74,6 +75,26 @@ def test_readme_estimator_example_runs(capsys):
     assert clf.n_iter_ == theirs.n_iter_
     for mine, expected in zip(clf.coefs_, theirs.coefs_):
         np.testing.assert_allclose(mine, expected, rtol=1e-9, atol=1e-12)
+
+
+def test_readme_onnx_and_c_example_runs(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("onnx")
+    pytest.importorskip("onnxruntime")
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    exec(compile(readme_blocks()[3], str(README), "exec"), namespace)
+    assert float(capsys.readouterr().out) < 1e-14  # what the comment promises
+    assert (tmp_path / "model.onnx").is_file()
+    assert {path.name for path in (tmp_path / "build").iterdir()} == {"regress.h", "regress.c"}
+
+
+def test_readme_pipeline_example_runs():
+    pytest.importorskip("sklearn")
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("skl2onnx")
+    namespace = {}
+    exec(compile(readme_blocks()[4], str(README), "exec"), namespace)  # it asserts itself
+    assert namespace["probabilities"][0].keys() == {0, 1, 2}  # skl2onnx's default ZipMap
 
 
 def load_with_a_nudge(monkeypatch):

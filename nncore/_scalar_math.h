@@ -1,0 +1,232 @@
+/* Scalar exp, expm1 and the element formulas of nncore's activations.
+ *
+ * One source for two users: _math.h builds its vectorized loops from these
+ * functions, and nncore.export.c embeds this file, unchanged, in the C it
+ * writes, so exported models compute every activation with the same
+ * operations in the same order and get the same bits. Hence: C99, the C
+ * standard library only (no libm: fabs and copysign are done on the bits
+ * where the compiler has no builtin), and no dispatch attributes.
+ */
+#ifndef NNCORE_SCALAR_MATH_H
+#define NNCORE_SCALAR_MATH_H
+
+#include <stdint.h>
+#include <string.h>
+
+/* |x| and copysign(x, y): GCC and clang inline their builtins (one
+ * instruction, vectorizable); elsewhere the sign bit is set by hand. Both
+ * are exact, so the bits are the same either way. */
+#if defined(__GNUC__) || defined(__clang__)
+#define nncore_fabs_f64 __builtin_fabs
+#define nncore_fabs_f32 __builtin_fabsf
+#define nncore_copysign_f64 __builtin_copysign
+#define nncore_copysign_f32 __builtin_copysignf
+#else
+static inline double nncore_copysign_f64(double x, double y)
+{
+    uint64_t bx, by;
+    memcpy(&bx, &x, sizeof bx);
+    memcpy(&by, &y, sizeof by);
+    bx = (bx & ~((uint64_t) 1 << 63)) | (by & ((uint64_t) 1 << 63));
+    memcpy(&x, &bx, sizeof x);
+    return x;
+}
+
+static inline float nncore_copysign_f32(float x, float y)
+{
+    uint32_t bx, by;
+    memcpy(&bx, &x, sizeof bx);
+    memcpy(&by, &y, sizeof by);
+    bx = (bx & ~((uint32_t) 1 << 31)) | (by & ((uint32_t) 1 << 31));
+    memcpy(&x, &bx, sizeof x);
+    return x;
+}
+
+static inline double nncore_fabs_f64(double x) { return nncore_copysign_f64(x, 0.0); }
+static inline float nncore_fabs_f32(float x) { return nncore_copysign_f32(x, 0.0f); }
+#endif
+
+/* The shared reduction: t = k ln2 + r with |r| <= ln2/2 (Cody-Waite, k*ln2_hi
+ * exact for |k| < 2^11); returns expm1(r) = r + r^2 q(r), q the Taylor series
+ * to r^13 in Estrin's form (a third of Horner's dependency chain, which is
+ * what bounds the time on small layers), and sets *k. */
+static inline double nncore_reduce_f64(double t, int64_t *k)
+{
+    const double log2e = 0x1.71547652b82fep0;
+    const double shift = 0x1.8p52;            /* rounds t*log2e to an integer */
+    const double ln2_hi = 0x1.62e42fee00000p-1;
+    const double ln2_lo = 0x1.a39ef35793c76p-33;
+    double kf, kd, r, r2, r4, q;
+    int64_t kbits, sbits;
+
+    kf = t * log2e + shift;
+    kd = kf - shift;
+    r = (t - kd * ln2_hi) - kd * ln2_lo;
+    r2 = r * r;
+    r4 = r2 * r2;
+    q = ((1.0 / 2 + r * (1.0 / 6)) + r2 * (1.0 / 24 + r * (1.0 / 120)))
+        + r4 * ((1.0 / 720 + r * (1.0 / 5040)) + r2 * (1.0 / 40320 + r * (1.0 / 362880)))
+        + (r4 * r4) * ((1.0 / 3628800 + r * (1.0 / 39916800))
+                       + r2 * (1.0 / 479001600 + r * (1.0 / 6227020800.0)));
+    memcpy(&kbits, &kf, sizeof kbits);
+    memcpy(&sbits, &shift, sizeof sbits);
+    *k = kbits - sbits;
+    return r + r2 * q;
+}
+
+/* The same for float32 (k*ln2_hi exact for |k| < 2^9; Taylor to r^7). */
+static inline float nncore_reduce_f32(float t, int32_t *k)
+{
+    const float log2e = 0x1.715476p0f;
+    const float shift = 0x1.8p23f;
+    const float ln2_hi = 0x1.62e400p-1f;
+    const float ln2_lo = 0x1.7f7d1cp-20f;
+    float kf, kd, r, r2, q;
+    int32_t kbits, sbits;
+
+    kf = t * log2e + shift;
+    kd = kf - shift;
+    r = (t - kd * ln2_hi) - kd * ln2_lo;
+    r2 = r * r;
+    q = (0.5f + r * (1.0f / 6)) + r2 * ((1.0f / 24 + r * (1.0f / 120))
+                                      + r2 * (1.0f / 720 + r * (1.0f / 5040)));
+    memcpy(&kbits, &kf, sizeof kbits);
+    memcpy(&sbits, &shift, sizeof sbits);
+    *k = kbits - sbits;
+    return r + r2 * q;
+}
+
+/* exp(t) for t in [-708, 710] (inf above 709.78). */
+static inline double nncore_exp_f64(double t)
+{
+    int64_t k, bits;
+    double p = 1.0 + nncore_reduce_f64(t, &k), scale;
+    /* 2^(k-1) then *2: k reaches 1024, one past the largest exponent */
+    bits = (k + 1022) << 52;
+    memcpy(&scale, &bits, sizeof scale);
+    return (p * scale) * 2.0;
+}
+
+/* exp(t) for t in [-86, 89] (inf above 88.72). */
+static inline float nncore_exp_f32(float t)
+{
+    int32_t k, bits;
+    float p = 1.0f + nncore_reduce_f32(t, &k), scale;
+    bits = (k + 126) << 23;
+    memcpy(&scale, &bits, sizeof scale);
+    return (p * scale) * 2.0f;
+}
+
+/* exp(t) for t in [-746, 710] (float32: [-104, 89]): 0 and inf at the
+ * ends, subnormal results rounded once. 2^k is applied in two halves, each
+ * a normal number for every k there (k from -1076 to 1024; float32 -150 to
+ * 128), so p * 2^k1 is exact and only the last product rounds. The
+ * unsigned shift halves k without a 64-bit arithmetic shift, which AVX2
+ * lacks. */
+static inline double nncore_exp_full_f64(double t)
+{
+    int64_t k, k1;
+    uint64_t bits1, bits2;
+    double p = 1.0 + nncore_reduce_f64(t, &k), scale1, scale2;
+    k1 = (int64_t) ((uint64_t) (k + 1100) >> 1) - 550;
+    bits1 = (uint64_t) (k1 + 1023) << 52;
+    bits2 = (uint64_t) (k - k1 + 1023) << 52;
+    memcpy(&scale1, &bits1, sizeof scale1);
+    memcpy(&scale2, &bits2, sizeof scale2);
+    return (p * scale1) * scale2;
+}
+
+static inline float nncore_exp_full_f32(float t)
+{
+    int32_t k, k1;
+    uint32_t bits1, bits2;
+    float p = 1.0f + nncore_reduce_f32(t, &k), scale1, scale2;
+    k1 = (int32_t) ((uint32_t) (k + 160) >> 1) - 80;
+    bits1 = (uint32_t) (k1 + 127) << 23;
+    bits2 = (uint32_t) (k - k1 + 127) << 23;
+    memcpy(&scale1, &bits1, sizeof scale1);
+    memcpy(&scale2, &bits2, sizeof scale2);
+    return (p * scale1) * scale2;
+}
+
+/* expm1(t) for t in [-40, 0] (float32: [-20, 0]): with t = k ln2 + r,
+ * expm1(t) = 2^k expm1(r) + (2^k - 1), so small t keep their relative
+ * accuracy (tanh needs that). */
+static inline double nncore_expm1_f64(double t)
+{
+    int64_t k, bits;
+    double u = nncore_reduce_f64(t, &k), scale;
+    bits = (k + 1023) << 52;
+    memcpy(&scale, &bits, sizeof scale);
+    return scale * u + (scale - 1.0);
+}
+
+static inline float nncore_expm1_f32(float t)
+{
+    int32_t k, bits;
+    float u = nncore_reduce_f32(t, &k), scale;
+    bits = (k + 127) << 23;
+    memcpy(&scale, &bits, sizeof scale);
+    return scale * u + (scale - 1.0f);
+}
+
+/* The clamps: where each function is already exact, 0 or inf (see _math.h). */
+#define NNCORE_SIGMOID_LO_f64 (-708.0)
+#define NNCORE_SIGMOID_HI_f64 710.0
+#define NNCORE_SIGMOID_LO_f32 (-86.0f)
+#define NNCORE_SIGMOID_HI_f32 89.0f
+#define NNCORE_TANH_LIMIT_f64 20.0
+#define NNCORE_TANH_LIMIT_f32 10.0f
+#define NNCORE_EXP_ANY_LO_f64 (-746.0)
+#define NNCORE_EXP_ANY_HI_f64 710.0
+#define NNCORE_EXP_ANY_LO_f32 (-104.0f)
+#define NNCORE_EXP_ANY_HI_f32 89.0f
+
+/* u clamped to [lo, hi]; NaN passes through. */
+static inline double nncore_clamp_f64(double u, double lo, double hi)
+{
+    u = u < lo ? lo : u;
+    return u > hi ? hi : u;
+}
+
+static inline float nncore_clamp_f32(float u, float lo, float hi)
+{
+    u = u < lo ? lo : u;
+    return u > hi ? hi : u;
+}
+
+/* sigmoid(z) = 1 / (1 + exp(t)) from t = -z clamped to the sigmoid range. */
+static inline double nncore_sigmoid_of_f64(double t)
+{
+    return 1.0 / (1.0 + nncore_exp_f64(t));
+}
+
+static inline float nncore_sigmoid_of_f32(float t)
+{
+    return 1.0f / (1.0f + nncore_exp_f32(t));
+}
+
+/* tanh(z) = -expm1(t) / (2 + expm1(t)) with z's sign, t = -2 min(|z|, limit). */
+static inline double nncore_tanh_arg_f64(double z)
+{
+    double a = nncore_fabs_f64(z);
+    return -2.0 * (a > NNCORE_TANH_LIMIT_f64 ? NNCORE_TANH_LIMIT_f64 : a);
+}
+
+static inline float nncore_tanh_arg_f32(float z)
+{
+    float a = nncore_fabs_f32(z);
+    return -2.0f * (a > NNCORE_TANH_LIMIT_f32 ? NNCORE_TANH_LIMIT_f32 : a);
+}
+
+static inline double nncore_tanh_of_f64(double e, double z)
+{
+    return nncore_copysign_f64(-e / (2.0 + e), z);
+}
+
+static inline float nncore_tanh_of_f32(float e, float z)
+{
+    return nncore_copysign_f32(-e / (2.0f + e), z);
+}
+
+#endif
