@@ -240,6 +240,7 @@ def markdown(results, meta, env, smoke, with_checks=True):
         lines += table(results, meta, mlp, MLP_COLUMNS, "nncore", True)
         lines.append("")
         lines += memory_lines(meta)
+    lines += instruction_lines(meta)
     skipped = {}
     for w in results:
         skipped.update(meta[w]["skipped"])
@@ -273,6 +274,26 @@ def markdown(results, meta, env, smoke, with_checks=True):
     else:
         lines += ["`bench/RESULTS.md` also lists the checks that every system did the same, real work.", ""]
     return "\n".join(lines)
+
+
+def instruction_lines(meta):
+    """The instruction counts (instructions.py), a table after the MLP rows."""
+    rows, reasons = [], set()
+    for name, entry in meta.items():
+        counted = entry.get("instructions")
+        if isinstance(counted, dict):
+            per_multiply_add = counted["instructions"] / counted["multiply_adds"]
+            rows.append(f"| {name} | {entry['unit']} | {counted['instructions']:,.0f} | "
+                        f"{counted['multiply_adds']:,} | {counted['activations']:,} | {per_multiply_add:.2f} |")
+        elif counted:
+            reasons.add(counted)
+    if not rows:
+        return [f"Instruction counts: not measured ({'; '.join(sorted(reasons))}).", ""] if reasons else []
+    return ["nncore's instructions per unit (callgrind, the difference of two runs), beside the floor: the "
+            "multiply-adds (forward products; in training, the gradients and one update per parameter) and "
+            "activations the unit must do.", "",
+            "| workload | unit | instructions | multiply-adds | activations | instructions per multiply-add |",
+            "|---|---|---|---|---|---|", *rows, ""]
 
 
 def memory_lines(meta):

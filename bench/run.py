@@ -20,6 +20,10 @@ Workloads:
   defaults; a (64,) network on sparse TF-IDF text features, whose peak
   memory is measured too), which must end with the same ``coefs_``.
 
+For W1, W3 and W6, callgrind also counts nncore's instructions per unit,
+beside the multiply-adds and activations the unit must do (instructions.py):
+a measure of progress that the machine's load does not move.
+
 Systems take turns, one timed batch each per round, so the machine's noise
 falls on all of them alike; each result is the median over the rounds.
 Within a workload every system starts from the same parameters, and after
@@ -50,6 +54,7 @@ from checks import check_after  # noqa: E402
 from batch_predict import W10, w10_workload  # noqa: E402
 from digits import w4_workload  # noqa: E402
 from estimators import ESTIMATOR_WORKLOADS, estimator_workload  # noqa: E402
+from instructions import PROGRAMS as INSTRUCTION_WORKLOADS, instruction_count  # noqa: E402
 from per_sample import w3_workload, w6_workload  # noqa: E402
 from threads import w9_workload  # noqa: E402
 from timing import measure  # noqa: E402
@@ -112,10 +117,16 @@ def main(argv=None):
         meta[name] = {"label": workload.label, "unit": workload.unit, "rounds": used_rounds,
                       "skipped": workload.skipped, "checks": workload.checks,
                       "memory": workload.memory}
+        if name in INSTRUCTION_WORKLOADS:
+            meta[name]["instructions"] = instruction_count(name, args.smoke)
         for system, r in results[name].items():
             print(f"{name:8} {system:28} {report.format_seconds(r['median_s']):>10} per {workload.unit}")
         for line in workload.checks:
             print(f"{name:8} check: {line}")
+        counted = meta[name].get("instructions")
+        if isinstance(counted, dict):
+            print(f"{name:8} nncore: {counted['instructions']:,.0f} instructions per {workload.unit} "
+                  f"({counted['multiply_adds']:,} multiply-adds, {counted['activations']:,} activations)")
         for system, memory in workload.memory.items():
             print(f"{name:8} {system:28} peak {memory['peak_mb']:.0f} MB, "
                   f"{memory['growth_mb']:.0f} MB above the RSS before the fit")
