@@ -1,4 +1,5 @@
-/* Vectorized exp, sigmoid and tanh for float64 and float32.
+/* Vectorized exp, sigmoid and tanh for float64 and float32, and the
+ * activations GELU, SiLU, ELU and softplus with their derivatives.
  *
  * out[i] = exp(z[i]), 1 / (1 + exp(-z[i])) or tanh(z[i]).
  *
@@ -22,6 +23,8 @@
 
 #include <math.h>
 
+#include "_erfcx_table.h"
+
 /* Two dispatch sets: AVX-512 has the best throughput on long arrays, but on
  * a few elements its longer division latency and tail handling lose to AVX2
  * (measured: AVX2 wins below 32 elements). No clone enables FMA, so both
@@ -39,7 +42,18 @@
  * exact for |k| < 2^11); returns expm1(r) = r + r^2 q(r), q the Taylor series
  * to r^13 in Estrin's form (a third of Horner's dependency chain, which is
  * what bounds the time on small layers), and sets *k. */
+static inline double nncore_reduce2_f64(double t, double tail, int64_t *k);
+
 static inline double nncore_reduce_f64(double t, int64_t *k)
+{
+    return nncore_reduce2_f64(t, 0.0, k);
+}
+
+/* The same for t + tail, |tail| at most half an ulp of t: the tail joins
+ * the reduced argument, where it is not lost (GELU's exp(-x*x/2) needs
+ * x*x to the last bit). With tail = 0 the bits are those of t alone:
+ * (tail - kd*ln2_lo) is then exactly -(kd*ln2_lo). */
+static inline double nncore_reduce2_f64(double t, double tail, int64_t *k)
 {
     const double log2e = 0x1.71547652b82fep0;
     const double shift = 0x1.8p52;            /* rounds t*log2e to an integer */
@@ -50,7 +64,7 @@ static inline double nncore_reduce_f64(double t, int64_t *k)
 
     kf = t * log2e + shift;
     kd = kf - shift;
-    r = (t - kd * ln2_hi) - kd * ln2_lo;
+    r = (t - kd * ln2_hi) + (tail - kd * ln2_lo);
     r2 = r * r;
     r4 = r2 * r2;
     q = ((1.0 / 2 + r * (1.0 / 6)) + r2 * (1.0 / 24 + r * (1.0 / 120)))
@@ -112,17 +126,22 @@ static inline float nncore_exp_f32(float t)
  * 128), so p * 2^k1 is exact and only the last product rounds. The
  * unsigned shift halves k without a 64-bit arithmetic shift, which AVX2
  * lacks. */
-static inline double nncore_exp_full_f64(double t)
+static inline double nncore_exp_full2_f64(double t, double tail)
 {
     int64_t k, k1;
     uint64_t bits1, bits2;
-    double p = 1.0 + nncore_reduce_f64(t, &k), scale1, scale2;
+    double p = 1.0 + nncore_reduce2_f64(t, tail, &k), scale1, scale2;
     k1 = (int64_t) ((uint64_t) (k + 1100) >> 1) - 550;
     bits1 = (uint64_t) (k1 + 1023) << 52;
     bits2 = (uint64_t) (k - k1 + 1023) << 52;
     memcpy(&scale1, &bits1, sizeof scale1);
     memcpy(&scale2, &bits2, sizeof scale2);
     return (p * scale1) * scale2;
+}
+
+static inline double nncore_exp_full_f64(double t)
+{
+    return nncore_exp_full2_f64(t, 0.0);
 }
 
 static inline float nncore_exp_full_f32(float t)
@@ -263,6 +282,219 @@ NNCORE_BY_LENGTH(nncore_tanh_f64, double)
 NNCORE_BY_LENGTH(nncore_tanh_f32, float)
 NNCORE_BY_LENGTH(nncore_exp_any_f64, double)
 NNCORE_BY_LENGTH(nncore_exp_any_f32, float)
+
+/* name(g, z, out, n): the same choice for the derivatives. */
+#define NNCORE_GRAD_BY_LENGTH(name, type)                               \
+    static inline void name(const type *g, const type *z, type *out, ptrdiff_t n) \
+    {                                                                   \
+        if (n < NNCORE_WIDE_MIN)                                        \
+            name##_short(g, z, out, n);                                 \
+        else                                                            \
+            name##_wide(g, z, out, n);                                  \
+    }
+
+/* The activations below are element-wise maps: a per-element function in
+ * its own loop, dispatched as the others. f_backward(g, z, out, n) is
+ * out = g * f'(z); g and out may alias. */
+#define NNCORE_MAP_VARIANT(name, dispatch, type, fn)                    \
+    dispatch static void name(const type *z, type *out, ptrdiff_t n)    \
+    {                                                                   \
+        for (ptrdiff_t i = 0; i < n; i++)                               \
+            out[i] = fn(z[i]);                                          \
+    }
+
+#define NNCORE_GRAD_VARIANT(name, dispatch, type, fn)                   \
+    dispatch static void name(const type *g, const type *z, type *out, ptrdiff_t n) \
+    {                                                                   \
+        for (ptrdiff_t i = 0; i < n; i++)                               \
+            out[i] = g[i] * fn(z[i]);                                   \
+    }
+
+/* m(v) = exp(v*v/2) Phi(-v) = erfcx(v/sqrt2) / 2 for v in [0, 48], Phi the
+ * standard normal distribution, from the table of tools/fit_erfcx.py:
+ * below 12 a polynomial in v, above it one in 1/v of v m(v), which *far
+ * says (so that callers with a use for v m(v) take it unscaled). The
+ * constant term is two doubles: relative error about half an ulp. */
+static inline double nncore_mills_poly_f64(double v, int *far)
+{
+    /* A NaN v reads row 48's polynomial: the row index stays in range, and
+     * the caller's arithmetic with its NaN input keeps the NaN. */
+    double s = v < 48.0 ? v : 48.0, u, t, q;
+    int row;
+    const double *c;
+    s = s > 0.0 ? s : 0.0;
+    u = 1.0 / (s >= 12.0 ? s : 12.0);
+    row = (int) (s >= 12.0 ? u * 48.0 : s * 4.0);
+    v = s;
+    *far = v >= 12.0;
+    row = *far ? NNCORE_ERFCX_ROWS_NEAR + (row > 3 ? 3 : row) : row;
+    t = *far ? u - (row - NNCORE_ERFCX_ROWS_NEAR + 0.5) / 48.0 : v - (row + 0.5) / 4.0;
+    c = nncore_erfcx_table[row];
+    q = c[NNCORE_ERFCX_DEGREE + 1];
+    for (int j = NNCORE_ERFCX_DEGREE; j >= 2; j--)
+        q = q * t + c[j];
+    return c[0] + (c[1] + q * t);
+}
+
+/* exp(-x*x/2) for |x| <= 40, x*x split exactly into two doubles (Dekker's
+ * product, no FMA), so the large exponent loses nothing; 0 from x*x/2 >
+ * 746 on, where it underflows. */
+static inline double nncore_gauss_f64(double x)
+{
+    double square = x * x, big = x * 134217729.0, high, low, half;
+    high = big - (big - x);
+    low = x - high;
+    half = -0.5 * square;
+    return nncore_exp_full2_f64(half < -746.0 ? -746.0 : half,
+                                half < -746.0 ? 0.0
+                                : -0.5 * (((high * high - square) + 2.0 * high * low) + low * low));
+}
+
+/* GELU, x Phi(x) = x erfc(-x/sqrt2) / 2, with v = |x|, Phi(-v) = m(v)
+ * exp(-v*v/2): for x <= 0, x m(v) exp(-v*v/2), and far out, where the
+ * table holds v m(v), -(v m(v)) exp(-v*v/2); for x > 0, x (1 - Phi(-v)),
+ * with no cancelling. The exp factor comes last, so a subnormal result
+ * rounds once. |x| is clamped to 40, where that factor is 0. */
+static inline double nncore_gelu_one_f64(double x)
+{
+    double c = x < -40.0 ? -40.0 : x > 40.0 ? 40.0 : x;
+    double v = fabs(c), p, scaled;
+    int far;
+    p = nncore_mills_poly_f64(v, &far);
+    scaled = far ? (x <= 0 ? -p : p / v) : (x <= 0 ? c * p : p);
+    scaled = scaled * nncore_gauss_f64(c);
+    return x <= 0 ? scaled : x * (1.0 - scaled);
+}
+
+/* GELU'(x) = Phi(x) + x phi(x), phi(x) = exp(-x*x/2) / sqrt(2 pi). */
+static inline double nncore_gelu_grad_one_f64(double x)
+{
+    double c = x < -40.0 ? -40.0 : x > 40.0 ? 40.0 : x;
+    double v = fabs(c), gauss = nncore_gauss_f64(c), p, tail;
+    int far;
+    p = nncore_mills_poly_f64(v, &far);
+    tail = (far ? p / v : p) * gauss;
+    return (x <= 0 ? tail : 1.0 - tail) + c * (gauss * 0x1.9884533d43651p-2);
+}
+
+/* float32 through float64, rounded once: the table is float64's. */
+static inline float nncore_gelu_one_f32(float x) { return (float) nncore_gelu_one_f64(x); }
+static inline float nncore_gelu_grad_one_f32(float x) { return (float) nncore_gelu_grad_one_f64(x); }
+
+/* SiLU, x sigmoid(x) = x / (1 + exp(-x)), -x clamped as in the sigmoid
+ * (below x = -709.78 the result flushes to -0). */
+static inline double nncore_silu_one_f64(double x)
+{
+    double u = -x;
+    u = u < -708.0 ? -708.0 : u > 710.0 ? 710.0 : u;
+    return x / (1.0 + nncore_exp_f64(u));
+}
+
+static inline float nncore_silu_one_f32(float x)
+{
+    float u = -x;
+    u = u < -86.0f ? -86.0f : u > 89.0f ? 89.0f : u;
+    return x / (1.0f + nncore_exp_f32(u));
+}
+
+/* SiLU'(x) = s (1 + x (1 - s)), s = sigmoid(x). */
+static inline double nncore_silu_grad_one_f64(double x)
+{
+    double u = -x, s;
+    u = u < -708.0 ? -708.0 : u > 710.0 ? 710.0 : u;
+    s = 1.0 / (1.0 + nncore_exp_f64(u));
+    return s * (1.0 + x * (1.0 - s));
+}
+
+static inline float nncore_silu_grad_one_f32(float x)
+{
+    float u = -x, s;
+    u = u < -86.0f ? -86.0f : u > 89.0f ? 89.0f : u;
+    s = 1.0f / (1.0f + nncore_exp_f32(u));
+    return s * (1.0f + x * (1.0f - s));
+}
+
+/* ELU (alpha 1): x for x > 0, else expm1(x), the argument clamped to
+ * [-40, 0] (float32 [-20, 0]), where expm1 is already -1 to the last bit. */
+static inline double nncore_elu_one_f64(double x)
+{
+    double t = x < -40.0 ? -40.0 : x > 0.0 ? 0.0 : x;
+    return x > 0 ? x : nncore_expm1_f64(t);
+}
+
+static inline float nncore_elu_one_f32(float x)
+{
+    float t = x < -20.0f ? -20.0f : x > 0.0f ? 0.0f : x;
+    return x > 0 ? x : nncore_expm1_f32(t);
+}
+
+/* ELU'(x) = 1 for x > 0, else exp(x) (PyTorch's, from the input). */
+static inline double nncore_elu_grad_one_f64(double x)
+{
+    double t = x < -746.0 ? -746.0 : x > 0.0 ? 0.0 : x;
+    return x > 0 ? 1.0 : nncore_exp_full_f64(t);
+}
+
+static inline float nncore_elu_grad_one_f32(float x)
+{
+    float t = x < -104.0f ? -104.0f : x > 0.0f ? 0.0f : x;
+    return x > 0 ? 1.0f : nncore_exp_full_f32(t);
+}
+
+/* log1p(t) for t in [0, 1]: 2 atanh(s), s = t / (2 + t) <= 1/3, its
+ * series to s^33 (the next term is below 2^-54 of the sum). */
+static inline double nncore_log1p_unit_f64(double t)
+{
+    double s = t / (2.0 + t), s2 = s * s, s4 = s2 * s2, s8 = s4 * s4, q;
+    q = ((2.0 / 3 + s2 * (2.0 / 5)) + s4 * (2.0 / 7 + s2 * (2.0 / 9)))
+        + s8 * ((2.0 / 11 + s2 * (2.0 / 13)) + s4 * (2.0 / 15 + s2 * (2.0 / 17)))
+        + (s8 * s8) * (((2.0 / 19 + s2 * (2.0 / 21)) + s4 * (2.0 / 23 + s2 * (2.0 / 25)))
+                       + s8 * ((2.0 / 27 + s2 * (2.0 / 29)) + s4 * (2.0 / 31 + s2 * (2.0 / 33))));
+    return 2.0 * s + s * (s2 * q);
+}
+
+/* softplus (beta 1, threshold 20, as PyTorch): x above 20, else
+ * log1p(exp(x)) = max(x, 0) + log1p(exp(-|x|)). */
+static inline double nncore_softplus_one_f64(double x)
+{
+    double a = fabs(x);
+    double v = (x > 0 ? x : 0.0) + nncore_log1p_unit_f64(nncore_exp_full_f64(a > 746.0 ? -746.0 : -a));
+    return x > 20.0 ? x : v;
+}
+
+static inline float nncore_softplus_one_f32(float x) { return (float) nncore_softplus_one_f64(x); }
+
+/* softplus'(x) = 1 above 20, else sigmoid(x). */
+static inline double nncore_softplus_grad_one_f64(double x)
+{
+    double u = -x;
+    u = u < -708.0 ? -708.0 : u > 710.0 ? 710.0 : u;
+    return x > 20.0 ? 1.0 : 1.0 / (1.0 + nncore_exp_f64(u));
+}
+
+static inline float nncore_softplus_grad_one_f32(float x)
+{
+    float u = -x;
+    u = u < -86.0f ? -86.0f : u > 89.0f ? 89.0f : u;
+    return x > 20.0f ? 1.0f : 1.0f / (1.0f + nncore_exp_f32(u));
+}
+
+#define NNCORE_ACTIVATION_VARIANTS(act, type, suffix)                                            \
+    NNCORE_MAP_VARIANT(nncore_##act##_##suffix##_short, NNCORE_DISPATCH_SHORT, type, nncore_##act##_one_##suffix) \
+    NNCORE_MAP_VARIANT(nncore_##act##_##suffix##_wide, NNCORE_DISPATCH_WIDE, type, nncore_##act##_one_##suffix) \
+    NNCORE_GRAD_VARIANT(nncore_##act##_grad_##suffix##_short, NNCORE_DISPATCH_SHORT, type, nncore_##act##_grad_one_##suffix) \
+    NNCORE_GRAD_VARIANT(nncore_##act##_grad_##suffix##_wide, NNCORE_DISPATCH_WIDE, type, nncore_##act##_grad_one_##suffix) \
+    NNCORE_BY_LENGTH(nncore_##act##_##suffix, type)                                             \
+    NNCORE_GRAD_BY_LENGTH(nncore_##act##_grad_##suffix, type)
+
+NNCORE_ACTIVATION_VARIANTS(gelu, double, f64)
+NNCORE_ACTIVATION_VARIANTS(gelu, float, f32)
+NNCORE_ACTIVATION_VARIANTS(silu, double, f64)
+NNCORE_ACTIVATION_VARIANTS(silu, float, f32)
+NNCORE_ACTIVATION_VARIANTS(elu, double, f64)
+NNCORE_ACTIVATION_VARIANTS(elu, float, f32)
+NNCORE_ACTIVATION_VARIANTS(softplus, double, f64)
+NNCORE_ACTIVATION_VARIANTS(softplus, float, f32)
 
 /* Softmax rows are short (one value per class): the short set only. */
 static inline void nncore_exp_nonpositive_f64(const double *z, double *out, ptrdiff_t n)
