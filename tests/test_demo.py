@@ -42,7 +42,7 @@ def test_demo_runs_as_a_module():
 def test_readme_examples_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the MLP example saves a file
     blocks = readme_blocks()
-    assert len(blocks) == 3
+    assert len(blocks) == 4
     blocks.pop()  # the estimators' example: test_readme_estimator_example_runs
     namespaces = []
     for code in blocks:
@@ -53,6 +53,9 @@ def test_readme_examples_run(tmp_path, monkeypatch):
     assert mlp["model"].score(mlp["X"][400:], mlp["labels"][400:]) == pytest.approx(0.89)
     assert mlp["probabilities"].shape == (100, 2)
     np.testing.assert_allclose(mlp["probabilities"].sum(axis=1), 1)
+    recipes = namespaces[2]
+    assert recipes["classifier"].history_.epochs == recipes["robust"].history_.epochs == 20
+    assert recipes["robust"].loss_name == "huber" and recipes["robust"].huber_delta == 0.5
 
 
 def readme_blocks():
@@ -64,11 +67,13 @@ def test_readme_estimator_example_runs(capsys):
     from sklearn.neural_network import MLPClassifier as SklearnClassifier
 
     namespace = {}
-    exec(compile(readme_blocks()[2], str(README), "exec"), namespace)
+    exec(compile(readme_blocks()[3], str(README), "exec"), namespace)
     clf = namespace["clf"]
     assert re.fullmatch(r"\d+ epochs, test accuracy 0\.9\d\d\n", capsys.readouterr().out)
     # What the comment promises: scikit-learn's coefs_.
-    theirs = SklearnClassifier(**clf.get_params()).fit(namespace["X_train"], namespace["y_train"])
+    params = clf.get_params()
+    assert params.pop("class_weight") is None  # nncore's own parameter, at its default
+    theirs = SklearnClassifier(**params).fit(namespace["X_train"], namespace["y_train"])
     assert clf.n_iter_ == theirs.n_iter_
     for mine, expected in zip(clf.coefs_, theirs.coefs_):
         np.testing.assert_allclose(mine, expected, rtol=1e-9, atol=1e-12)
