@@ -690,6 +690,14 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     Differences: sample weights must be >= 0 with a positive sum, and
     diverging steps are undone rather than trained on (above).
+
+    One parameter scikit-learn's MLPClassifier lacks: ``class_weight``
+    (None, "balanced" or a dict from class label to weight >= 0, 1 for the
+    classes it leaves out), which trains as ``sample_weight`` set to each
+    sample's class weight (times the ``sample_weight`` given) would, bit for
+    bit. "balanced" is n_samples / (n_classes * the class's count), as
+    scikit-learn's ``compute_class_weight``; ``partial_fit`` takes a dict
+    only. At its default, None, results are scikit-learn's.
     """
 
     _parameter_constraints = dict(_SklearnClassifier._parameter_constraints)
