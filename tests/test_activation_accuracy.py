@@ -4,8 +4,9 @@ derivatives against mpmath's; and NaN, the extremes and the CPU dispatch
 (short and long arrays give the same bits).
 
 GELU's erfc is nncore's own (the table of tools/fit_erfcx.py), so these are
-the tests of it. Measured maxima (ulp) float64/float32: gelu 3/0.5,
-silu 2/2.2, elu 1/0.8, softplus 2/0.5.
+the tests of it. Measured maxima (ulp) float64/float32, with 120,001
+points a sweep: gelu 2.95/0.50, silu 1.87/2.17, elu 1.16/0.83, softplus
+2.57/0.50.
 """
 import warnings
 
