@@ -293,22 +293,64 @@ NNCORE_BY_LENGTH(nncore_exp_any_f32, float)
             name##_wide(g, z, out, n);                                  \
     }
 
-/* The activations below are element-wise maps: a per-element function in
- * its own loop, dispatched as the others. f_backward(g, z, out, n) is
+/* The activations below are element-wise maps in two passes over a block,
+ * as the sigmoid: the first takes each input's clamped argument t and, for
+ * some, a lead term p (the selects: a loop with them does not vectorize),
+ * the second computes from (z, t, p) with arithmetic alone, so GCC
+ * vectorizes it (not GELU's, whose table rows it gathers with selects).
+ * work is the type they compute in. f_backward(g, z, out, n) is
  * out = g * f'(z); g and out may alias. */
-#define NNCORE_MAP_VARIANT(name, dispatch, type, fn)                    \
-    dispatch static void name(const type *z, type *out, ptrdiff_t n)    \
-    {                                                                   \
-        for (ptrdiff_t i = 0; i < n; i++)                               \
-            out[i] = fn(z[i]);                                          \
+#define NNCORE_MAP_VARIANT(name, dispatch, type, work, arg_fn, lead_fn, from_fn) \
+    dispatch static void name(const type *z, type *out, ptrdiff_t n)      \
+    {                                                                     \
+        work t[NNCORE_BLOCK], p[NNCORE_BLOCK];                            \
+        for (ptrdiff_t start = 0; start < n; start += NNCORE_BLOCK) {     \
+            ptrdiff_t m = n - start < NNCORE_BLOCK ? n - start : NNCORE_BLOCK; \
+            for (ptrdiff_t j = 0; j < m; j++) {                           \
+                t[j] = arg_fn((work) z[start + j]);                       \
+                p[j] = lead_fn((work) z[start + j]);                      \
+            }                                                             \
+            for (ptrdiff_t j = 0; j < m; j++)                             \
+                out[start + j] = (type) from_fn((work) z[start + j], t[j], p[j]); \
+        }                                                                 \
     }
 
-#define NNCORE_GRAD_VARIANT(name, dispatch, type, fn)                   \
+#define NNCORE_GRAD_VARIANT(name, dispatch, type, work, arg_fn, lead_fn, from_fn) \
     dispatch static void name(const type *g, const type *z, type *out, ptrdiff_t n) \
-    {                                                                   \
-        for (ptrdiff_t i = 0; i < n; i++)                               \
-            out[i] = g[i] * fn(z[i]);                                   \
+    {                                                                     \
+        work t[NNCORE_BLOCK], p[NNCORE_BLOCK];                            \
+        for (ptrdiff_t start = 0; start < n; start += NNCORE_BLOCK) {     \
+            ptrdiff_t m = n - start < NNCORE_BLOCK ? n - start : NNCORE_BLOCK; \
+            for (ptrdiff_t j = 0; j < m; j++) {                           \
+                t[j] = arg_fn((work) z[start + j]);                       \
+                p[j] = lead_fn((work) z[start + j]);                      \
+            }                                                             \
+            for (ptrdiff_t j = 0; j < m; j++)                             \
+                out[start + j] = g[start + j]                             \
+                    * (type) from_fn((work) z[start + j], t[j], p[j]);    \
+        }                                                                 \
     }
+
+/* No lead term. */
+static inline double nncore_no_lead_f64(double x) { (void) x; return 0.0; }
+static inline float nncore_no_lead_f32(float x) { (void) x; return 0.0f; }
+/* max(x, 0), NaN to 0 (its NaN comes through t). */
+static inline double nncore_positive_part_f64(double x) { return x > 0 ? x : 0.0; }
+static inline float nncore_positive_part_f32(float x) { return x > 0 ? x : 0.0f; }
+/* -x clamped as in the sigmoid: exp(-x) from exp(-708) up to inf. */
+static inline double nncore_minus_clamped_f64(double x)
+{
+    double u = -x;
+    u = u < -708.0 ? -708.0 : u;
+    return u > 710.0 ? 710.0 : u;
+}
+
+static inline float nncore_minus_clamped_f32(float x)
+{
+    float u = -x;
+    u = u < -86.0f ? -86.0f : u;
+    return u > 89.0f ? 89.0f : u;
+}
 
 /* m(v) = exp(v*v/2) Phi(-v) = erfcx(v/sqrt2) / 2 for v in [0, 48], Phi the
  * standard normal distribution, from the table of tools/fit_erfcx.py:
@@ -355,11 +397,16 @@ static inline double nncore_gauss_f64(double x)
  * table holds v m(v), -(v m(v)) exp(-v*v/2); for x > 0, x (1 - Phi(-v)),
  * with no cancelling. The exp factor comes last, so a subnormal result
  * rounds once. |x| is clamped to 40, where that factor is 0. */
-static inline double nncore_gelu_one_f64(double x)
+static inline double nncore_gelu_arg_f64(double x)
 {
-    double c = x < -40.0 ? -40.0 : x > 40.0 ? 40.0 : x;
+    return x < -40.0 ? -40.0 : x > 40.0 ? 40.0 : x;
+}
+
+static inline double nncore_gelu_from_f64(double x, double c, double unused)
+{
     double v = fabs(c), p, scaled;
     int far;
+    (void) unused;
     p = nncore_mills_poly_f64(v, &far);
     scaled = far ? (x <= 0 ? -p : p / v) : (x <= 0 ? c * p : p);
     scaled = scaled * nncore_gauss_f64(c);
@@ -367,78 +414,80 @@ static inline double nncore_gelu_one_f64(double x)
 }
 
 /* GELU'(x) = Phi(x) + x phi(x), phi(x) = exp(-x*x/2) / sqrt(2 pi). */
-static inline double nncore_gelu_grad_one_f64(double x)
+static inline double nncore_gelu_grad_from_f64(double x, double c, double unused)
 {
-    double c = x < -40.0 ? -40.0 : x > 40.0 ? 40.0 : x;
     double v = fabs(c), gauss = nncore_gauss_f64(c), p, tail;
     int far;
+    (void) unused;
     p = nncore_mills_poly_f64(v, &far);
     tail = (far ? p / v : p) * gauss;
     return (x <= 0 ? tail : 1.0 - tail) + c * (gauss * 0x1.9884533d43651p-2);
 }
 
-/* float32 through float64, rounded once: the table is float64's. */
-static inline float nncore_gelu_one_f32(float x) { return (float) nncore_gelu_one_f64(x); }
-static inline float nncore_gelu_grad_one_f32(float x) { return (float) nncore_gelu_grad_one_f64(x); }
-
-/* SiLU, x sigmoid(x) = x / (1 + exp(-x)), -x clamped as in the sigmoid
- * (below x = -709.78 the result flushes to -0). */
-static inline double nncore_silu_one_f64(double x)
+/* SiLU, x sigmoid(x) = x / (1 + exp(-x)), from t = -x clamped as in the
+ * sigmoid (below x = -709.78 the result flushes to -0). */
+static inline double nncore_silu_from_f64(double x, double t, double unused)
 {
-    double u = -x;
-    u = u < -708.0 ? -708.0 : u > 710.0 ? 710.0 : u;
-    return x / (1.0 + nncore_exp_f64(u));
+    (void) unused;
+    return x / (1.0 + nncore_exp_f64(t));
 }
 
-static inline float nncore_silu_one_f32(float x)
+static inline float nncore_silu_from_f32(float x, float t, float unused)
 {
-    float u = -x;
-    u = u < -86.0f ? -86.0f : u > 89.0f ? 89.0f : u;
-    return x / (1.0f + nncore_exp_f32(u));
+    (void) unused;
+    return x / (1.0f + nncore_exp_f32(t));
 }
 
 /* SiLU'(x) = s (1 + x (1 - s)), s = sigmoid(x). */
-static inline double nncore_silu_grad_one_f64(double x)
+static inline double nncore_silu_grad_from_f64(double x, double t, double unused)
 {
-    double u = -x, s;
-    u = u < -708.0 ? -708.0 : u > 710.0 ? 710.0 : u;
-    s = 1.0 / (1.0 + nncore_exp_f64(u));
+    double s = 1.0 / (1.0 + nncore_exp_f64(t));
+    (void) unused;
     return s * (1.0 + x * (1.0 - s));
 }
 
-static inline float nncore_silu_grad_one_f32(float x)
+static inline float nncore_silu_grad_from_f32(float x, float t, float unused)
 {
-    float u = -x, s;
-    u = u < -86.0f ? -86.0f : u > 89.0f ? 89.0f : u;
-    s = 1.0f / (1.0f + nncore_exp_f32(u));
+    float s = 1.0f / (1.0f + nncore_exp_f32(t));
+    (void) unused;
     return s * (1.0f + x * (1.0f - s));
 }
 
-/* ELU (alpha 1): x for x > 0, else expm1(x), the argument clamped to
- * [-40, 0] (float32 [-20, 0]), where expm1 is already -1 to the last bit. */
-static inline double nncore_elu_one_f64(double x)
+/* ELU (alpha 1): x for x > 0, else expm1(x), as max(x, 0) + expm1(t), t = x
+ * clamped to [-40, 0] (float32 [-20, 0]), where expm1 is already -1 to the
+ * last bit; expm1(0) is exactly 0. */
+static inline double nncore_elu_arg_f64(double x) { return x < -40.0 ? -40.0 : x > 0.0 ? 0.0 : x; }
+static inline float nncore_elu_arg_f32(float x) { return x < -20.0f ? -20.0f : x > 0.0f ? 0.0f : x; }
+
+static inline double nncore_elu_from_f64(double x, double t, double lead)
 {
-    double t = x < -40.0 ? -40.0 : x > 0.0 ? 0.0 : x;
-    return x > 0 ? x : nncore_expm1_f64(t);
+    (void) x;
+    return lead + nncore_expm1_f64(t);
 }
 
-static inline float nncore_elu_one_f32(float x)
+static inline float nncore_elu_from_f32(float x, float t, float lead)
 {
-    float t = x < -20.0f ? -20.0f : x > 0.0f ? 0.0f : x;
-    return x > 0 ? x : nncore_expm1_f32(t);
+    (void) x;
+    return lead + nncore_expm1_f32(t);
 }
 
-/* ELU'(x) = 1 for x > 0, else exp(x) (PyTorch's, from the input). */
-static inline double nncore_elu_grad_one_f64(double x)
+/* ELU'(x) = 1 for x > 0, else exp(x) (PyTorch's, from the input): exp(t), t
+ * = x clamped to [-746, 0] (float32 [-104, 0]), and exp(0) is exactly 1. */
+static inline double nncore_elu_grad_arg_f64(double x) { return x < -746.0 ? -746.0 : x > 0.0 ? 0.0 : x; }
+static inline float nncore_elu_grad_arg_f32(float x) { return x < -104.0f ? -104.0f : x > 0.0f ? 0.0f : x; }
+
+static inline double nncore_elu_grad_from_f64(double x, double t, double unused)
 {
-    double t = x < -746.0 ? -746.0 : x > 0.0 ? 0.0 : x;
-    return x > 0 ? 1.0 : nncore_exp_full_f64(t);
+    (void) x;
+    (void) unused;
+    return nncore_exp_full_f64(t);
 }
 
-static inline float nncore_elu_grad_one_f32(float x)
+static inline float nncore_elu_grad_from_f32(float x, float t, float unused)
 {
-    float t = x < -104.0f ? -104.0f : x > 0.0f ? 0.0f : x;
-    return x > 0 ? 1.0f : nncore_exp_full_f32(t);
+    (void) x;
+    (void) unused;
+    return nncore_exp_full_f32(t);
 }
 
 /* log1p(t) for t in [0, 1]: 2 atanh(s), s = t / (2 + t) <= 1/3, its
@@ -454,48 +503,89 @@ static inline double nncore_log1p_unit_f64(double t)
 }
 
 /* softplus (beta 1, threshold 20, as PyTorch): x above 20, else
- * log1p(exp(x)) = max(x, 0) + log1p(exp(-|x|)). */
-static inline double nncore_softplus_one_f64(double x)
+ * log1p(exp(x)) = max(x, 0) + log1p(exp(-|x|)); t = -|x| is clamped at
+ * -746, and set there above 20, where exp(t) is 0 and leaves x. float32
+ * is computed in float64 and rounded once. */
+static inline double nncore_softplus_arg_f64(double x)
 {
     double a = fabs(x);
-    double v = (x > 0 ? x : 0.0) + nncore_log1p_unit_f64(nncore_exp_full_f64(a > 746.0 ? -746.0 : -a));
-    return x > 20.0 ? x : v;
+    return x > 20.0 || a > 746.0 ? -746.0 : -a;
 }
 
-static inline float nncore_softplus_one_f32(float x) { return (float) nncore_softplus_one_f64(x); }
-
-/* softplus'(x) = 1 above 20, else sigmoid(x). */
-static inline double nncore_softplus_grad_one_f64(double x)
+static inline double nncore_softplus_from_f64(double x, double t, double lead)
 {
-    double u = -x;
-    u = u < -708.0 ? -708.0 : u > 710.0 ? 710.0 : u;
-    return x > 20.0 ? 1.0 : 1.0 / (1.0 + nncore_exp_f64(u));
+    (void) x;
+    return lead + nncore_log1p_unit_f64(nncore_exp_full_f64(t));
 }
 
-static inline float nncore_softplus_grad_one_f32(float x)
+/* softplus'(x) = 1 above 20, else sigmoid(x) = 1 / (1 + exp(t)), t = -x
+ * clamped, and above 20 the smallest t, where 1 + exp(t) is 1. */
+static inline double nncore_softplus_grad_arg_f64(double x)
 {
-    float u = -x;
-    u = u < -86.0f ? -86.0f : u > 89.0f ? 89.0f : u;
-    return x > 20.0f ? 1.0f : 1.0f / (1.0f + nncore_exp_f32(u));
+    return x > 20.0 ? -708.0 : nncore_minus_clamped_f64(x);
 }
 
-#define NNCORE_ACTIVATION_VARIANTS(act, type, suffix)                                            \
-    NNCORE_MAP_VARIANT(nncore_##act##_##suffix##_short, NNCORE_DISPATCH_SHORT, type, nncore_##act##_one_##suffix) \
-    NNCORE_MAP_VARIANT(nncore_##act##_##suffix##_wide, NNCORE_DISPATCH_WIDE, type, nncore_##act##_one_##suffix) \
-    NNCORE_GRAD_VARIANT(nncore_##act##_grad_##suffix##_short, NNCORE_DISPATCH_SHORT, type, nncore_##act##_grad_one_##suffix) \
-    NNCORE_GRAD_VARIANT(nncore_##act##_grad_##suffix##_wide, NNCORE_DISPATCH_WIDE, type, nncore_##act##_grad_one_##suffix) \
-    NNCORE_BY_LENGTH(nncore_##act##_##suffix, type)                                             \
+static inline float nncore_softplus_grad_arg_f32(float x)
+{
+    return x > 20.0f ? -86.0f : nncore_minus_clamped_f32(x);
+}
+
+static inline double nncore_softplus_grad_from_f64(double x, double t, double unused)
+{
+    (void) x;
+    (void) unused;
+    return 1.0 / (1.0 + nncore_exp_f64(t));
+}
+
+static inline float nncore_softplus_grad_from_f32(float x, float t, float unused)
+{
+    (void) x;
+    (void) unused;
+    return 1.0f / (1.0f + nncore_exp_f32(t));
+}
+
+/* Each (short, wide) pair and its choice by length: activation, dtype
+ * suffix, in/out type, the type computed in, then the first pass's (argument, lead) and the second's
+ * function, forward and backward. */
+#define NNCORE_ACTIVATION_VARIANTS(act, suffix, type, work, arg, lead, from, grad_arg, grad_lead, grad_from) \
+    NNCORE_MAP_VARIANT(nncore_##act##_##suffix##_short, NNCORE_DISPATCH_SHORT, type, work, arg, lead, from) \
+    NNCORE_MAP_VARIANT(nncore_##act##_##suffix##_wide, NNCORE_DISPATCH_WIDE, type, work, arg, lead, from) \
+    NNCORE_GRAD_VARIANT(nncore_##act##_grad_##suffix##_short, NNCORE_DISPATCH_SHORT, type, work,    \
+                        grad_arg, grad_lead, grad_from)                                             \
+    NNCORE_GRAD_VARIANT(nncore_##act##_grad_##suffix##_wide, NNCORE_DISPATCH_WIDE, type, work,      \
+                        grad_arg, grad_lead, grad_from)                                             \
+    NNCORE_BY_LENGTH(nncore_##act##_##suffix, type)                                                \
     NNCORE_GRAD_BY_LENGTH(nncore_##act##_grad_##suffix, type)
 
-NNCORE_ACTIVATION_VARIANTS(gelu, double, f64)
-NNCORE_ACTIVATION_VARIANTS(gelu, float, f32)
-NNCORE_ACTIVATION_VARIANTS(silu, double, f64)
-NNCORE_ACTIVATION_VARIANTS(silu, float, f32)
-NNCORE_ACTIVATION_VARIANTS(elu, double, f64)
-NNCORE_ACTIVATION_VARIANTS(elu, float, f32)
-NNCORE_ACTIVATION_VARIANTS(softplus, double, f64)
-NNCORE_ACTIVATION_VARIANTS(softplus, float, f32)
-
+/* float32 GELU and softplus through float64, rounded once: the table and
+ * the log1p are float64's. */
+NNCORE_ACTIVATION_VARIANTS(gelu, f64, double, double, nncore_gelu_arg_f64, nncore_no_lead_f64,
+                           nncore_gelu_from_f64, nncore_gelu_arg_f64, nncore_no_lead_f64,
+                           nncore_gelu_grad_from_f64)
+NNCORE_ACTIVATION_VARIANTS(gelu, f32, float, double, nncore_gelu_arg_f64, nncore_no_lead_f64,
+                           nncore_gelu_from_f64, nncore_gelu_arg_f64, nncore_no_lead_f64,
+                           nncore_gelu_grad_from_f64)
+NNCORE_ACTIVATION_VARIANTS(silu, f64, double, double, nncore_minus_clamped_f64, nncore_no_lead_f64,
+                           nncore_silu_from_f64, nncore_minus_clamped_f64, nncore_no_lead_f64,
+                           nncore_silu_grad_from_f64)
+NNCORE_ACTIVATION_VARIANTS(silu, f32, float, float, nncore_minus_clamped_f32, nncore_no_lead_f32,
+                           nncore_silu_from_f32, nncore_minus_clamped_f32, nncore_no_lead_f32,
+                           nncore_silu_grad_from_f32)
+NNCORE_ACTIVATION_VARIANTS(elu, f64, double, double, nncore_elu_arg_f64, nncore_positive_part_f64,
+                           nncore_elu_from_f64, nncore_elu_grad_arg_f64, nncore_no_lead_f64,
+                           nncore_elu_grad_from_f64)
+NNCORE_ACTIVATION_VARIANTS(elu, f32, float, float, nncore_elu_arg_f32, nncore_positive_part_f32,
+                           nncore_elu_from_f32, nncore_elu_grad_arg_f32, nncore_no_lead_f32,
+                           nncore_elu_grad_from_f32)
+NNCORE_ACTIVATION_VARIANTS(softplus, f64, double, double, nncore_softplus_arg_f64,
+                           nncore_positive_part_f64, nncore_softplus_from_f64,
+                           nncore_softplus_grad_arg_f64, nncore_no_lead_f64,
+                           nncore_softplus_grad_from_f64)
+/* softplus' in float32 is float32's own sigmoid. */
+NNCORE_ACTIVATION_VARIANTS(softplus, f32, float, double, nncore_softplus_arg_f64,
+                           nncore_positive_part_f64, nncore_softplus_from_f64,
+                           nncore_softplus_grad_arg_f32, nncore_no_lead_f32,
+                           nncore_softplus_grad_from_f32)
 /* Softmax rows are short (one value per class): the short set only. */
 static inline void nncore_exp_nonpositive_f64(const double *z, double *out, ptrdiff_t n)
 {
