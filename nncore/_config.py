@@ -7,10 +7,13 @@ The numeric codes the engine uses come from the kernels themselves
 from nncore._engine import OPTIMIZER_CODES
 from nncore._kernels import ACTIVATION_CODES, LOSS_CODES
 
-HIDDEN_ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu")
+HIDDEN_ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu", "gelu", "silu", "elu",
+                      "softplus")
 OUTPUT_ACTIVATIONS = HIDDEN_ACTIVATIONS + ("softmax", "exp")
 LOSSES = tuple(LOSS_CODES)
 OPTIMIZERS = tuple(OPTIMIZER_CODES)
+# The losses for real-valued targets, which take any output activation.
+REGRESSION_LOSSES = ("squared_error", "absolute_error", "huber")
 
 # Losses whose gradient is fused with the one output activation they take
 # (p - y in the pre-activations): numerically stable, and the only way these

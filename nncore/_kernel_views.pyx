@@ -26,6 +26,16 @@ def isa_in_use():
     return ISA_NAMES[nncore_isa]
 
 
+def _regression_loss_shapes(shape, targets, sample_weight, grad_outputs):
+    """A loss kernel's checks on its outputs' shape (n_samples, n_out): targets and
+    grad_outputs of that shape, sample_weight (n_samples,) or None."""
+    return {
+        "targets": (targets.shape, shape),
+        "sample_weight": (sample_weight.shape if sample_weight is not None else shape[:1], shape[:1]),
+        "grad_outputs": (grad_outputs.shape, shape),
+    }
+
+
 def _fused_loss_shapes(shape, outputs, targets, sample_weight, delta):
     """A fused loss kernel's checks: outputs, targets and delta of total's shape
     (n_samples, n_out), sample_weight (n_samples,) or None."""
@@ -208,6 +218,78 @@ def _exp_backward(const floating[::1] grad_outputs, const floating[::1] outputs,
         k.exp_backward(&grad_outputs[0], &outputs[0], &delta[0], delta.shape[0])
 
 
+def _gelu_forward(const floating[::1] total, floating[::1] outputs):
+    """outputs := Z Phi(Z) = Z erfc(-Z / sqrt2) / 2, element-wise over flat arrays; they may be one array."""
+    check_kernel_shapes("gelu_forward", {"outputs": ((outputs.shape[0],), (total.shape[0],))})
+    with nogil:
+        k.gelu_forward(&total[0], &outputs[0], total.shape[0])
+
+
+def _gelu_backward(const floating[::1] grad_outputs, const floating[::1] total,
+                     floating[::1] delta):
+    """delta := grad_outputs * (Phi(Z) + Z phi(Z)), from the pre-activations."""
+    check_kernel_shapes("gelu_backward", {
+        "total": ((total.shape[0],), (grad_outputs.shape[0],)),
+        "delta": ((delta.shape[0],), (grad_outputs.shape[0],)),
+    })
+    with nogil:
+        k.gelu_backward(&grad_outputs[0], &total[0], &delta[0], delta.shape[0])
+
+
+def _silu_forward(const floating[::1] total, floating[::1] outputs):
+    """outputs := Z / (1 + exp(-Z)), element-wise over flat arrays; they may be one array."""
+    check_kernel_shapes("silu_forward", {"outputs": ((outputs.shape[0],), (total.shape[0],))})
+    with nogil:
+        k.silu_forward(&total[0], &outputs[0], total.shape[0])
+
+
+def _silu_backward(const floating[::1] grad_outputs, const floating[::1] total,
+                     floating[::1] delta):
+    """delta := grad_outputs * S (1 + Z (1 - S)), S = sigmoid(Z), from the pre-activations."""
+    check_kernel_shapes("silu_backward", {
+        "total": ((total.shape[0],), (grad_outputs.shape[0],)),
+        "delta": ((delta.shape[0],), (grad_outputs.shape[0],)),
+    })
+    with nogil:
+        k.silu_backward(&grad_outputs[0], &total[0], &delta[0], delta.shape[0])
+
+
+def _elu_forward(const floating[::1] total, floating[::1] outputs):
+    """outputs := Z where Z > 0, else expm1(Z), element-wise over flat arrays; they may be one array."""
+    check_kernel_shapes("elu_forward", {"outputs": ((outputs.shape[0],), (total.shape[0],))})
+    with nogil:
+        k.elu_forward(&total[0], &outputs[0], total.shape[0])
+
+
+def _elu_backward(const floating[::1] grad_outputs, const floating[::1] total,
+                     floating[::1] delta):
+    """delta := grad_outputs * (1 where Z > 0, else exp(Z)), from the pre-activations."""
+    check_kernel_shapes("elu_backward", {
+        "total": ((total.shape[0],), (grad_outputs.shape[0],)),
+        "delta": ((delta.shape[0],), (grad_outputs.shape[0],)),
+    })
+    with nogil:
+        k.elu_backward(&grad_outputs[0], &total[0], &delta[0], delta.shape[0])
+
+
+def _softplus_forward(const floating[::1] total, floating[::1] outputs):
+    """outputs := Z where Z > 20, else log1p(exp(Z)), element-wise over flat arrays; they may be one array."""
+    check_kernel_shapes("softplus_forward", {"outputs": ((outputs.shape[0],), (total.shape[0],))})
+    with nogil:
+        k.softplus_forward(&total[0], &outputs[0], total.shape[0])
+
+
+def _softplus_backward(const floating[::1] grad_outputs, const floating[::1] total,
+                     floating[::1] delta):
+    """delta := grad_outputs * (1 where Z > 20, else sigmoid(Z)), from the pre-activations."""
+    check_kernel_shapes("softplus_backward", {
+        "total": ((total.shape[0],), (grad_outputs.shape[0],)),
+        "delta": ((delta.shape[0],), (grad_outputs.shape[0],)),
+    })
+    with nogil:
+        k.softplus_backward(&grad_outputs[0], &total[0], &delta[0], delta.shape[0])
+
+
 def _softmax_forward(const floating[:, ::1] total, floating[:, ::1] outputs):
     """outputs := softmax of each row of total."""
     check_kernel_shapes("softmax_forward", {
@@ -241,16 +323,18 @@ def _activation_forward(int kind, const floating[:, ::1] total, floating[:, ::1]
 
 
 def _activation_backward(int kind, const floating[:, ::1] grad_outputs,
-                        const floating[:, ::1] outputs, floating[:, ::1] delta, double slope):
-    """delta := grad_outputs * f'(total), from the outputs f(total), for the activation code ``kind``."""
+                        const floating[:, ::1] total, const floating[:, ::1] outputs,
+                        floating[:, ::1] delta, double slope):
+    """delta := grad_outputs * f'(total), from total or the outputs f(total), for the activation code ``kind``."""
     cdef Py_ssize_t n_samples = grad_outputs.shape[0], n_out = grad_outputs.shape[1]
     check_kernel_shapes("activation_backward", {
+        "total": ((total.shape[0], total.shape[1]), (n_samples, n_out)),
         "outputs": ((outputs.shape[0], outputs.shape[1]), (n_samples, n_out)),
         "delta": ((delta.shape[0], delta.shape[1]), (n_samples, n_out)),
     })
     with nogil:
-        k.activation_backward(kind, &grad_outputs[0, 0], &outputs[0, 0], &delta[0, 0],
-                              n_samples, n_out, <floating> slope)
+        k.activation_backward(kind, &grad_outputs[0, 0], &total[0, 0], &outputs[0, 0],
+                              &delta[0, 0], n_samples, n_out, <floating> slope)
 
 
 def _weighted_squared_error_backward(const floating[:, ::1] outputs, const floating[:, ::1] targets,
@@ -269,6 +353,36 @@ def _weighted_squared_error_backward(const floating[:, ::1] outputs, const float
         loss = k.weighted_squared_error_backward(
             &outputs[0, 0], &targets[0, 0], &sample_weight[0] if sample_weight is not None else NULL,
             <floating> factor, &grad_outputs[0, 0], n_samples, n_out)
+    return loss
+
+
+def _absolute_error_backward(const floating[:, ::1] outputs, const floating[:, ::1] targets,
+                            const floating[::1] sample_weight, double factor,
+                            floating[:, ::1] grad_outputs):
+    """grad_outputs := factor * w * sign(outputs - targets); returns sum of w * absolute errors."""
+    cdef Py_ssize_t n_samples = outputs.shape[0], n_out = outputs.shape[1]
+    cdef double loss
+    check_kernel_shapes("absolute_error_backward", _regression_loss_shapes(
+        (n_samples, n_out), targets, sample_weight, grad_outputs))
+    with nogil:
+        loss = k.absolute_error_backward(
+            &outputs[0, 0], &targets[0, 0], &sample_weight[0] if sample_weight is not None else NULL,
+            <floating> factor, &grad_outputs[0, 0], n_samples, n_out)
+    return loss
+
+
+def _huber_backward(const floating[:, ::1] outputs, const floating[:, ::1] targets,
+                    const floating[::1] sample_weight, double factor, double delta,
+                    floating[:, ::1] grad_outputs):
+    """grad_outputs := factor * w * clip(outputs - targets, -delta, delta); returns sum of w * Huber losses."""
+    cdef Py_ssize_t n_samples = outputs.shape[0], n_out = outputs.shape[1]
+    cdef double loss
+    check_kernel_shapes("huber_backward", _regression_loss_shapes(
+        (n_samples, n_out), targets, sample_weight, grad_outputs))
+    with nogil:
+        loss = k.huber_backward(
+            &outputs[0, 0], &targets[0, 0], &sample_weight[0] if sample_weight is not None else NULL,
+            <floating> factor, <floating> delta, &grad_outputs[0, 0], n_samples, n_out)
     return loss
 
 
@@ -478,6 +592,61 @@ def softmax_backward(grad_outputs, outputs, delta):
     _softmax_backward(grad_outputs, outputs, delta)
 
 
+def gelu_forward(total, outputs):
+    """outputs := total * Phi(total), Phi the standard normal distribution, element-wise over flat arrays; they may be one array."""
+    check_kernel_dtypes("gelu_forward", total=total, outputs=outputs)
+    _gelu_forward(total, outputs)
+
+
+def gelu_backward(grad_outputs, total, delta):
+    """delta := grad_outputs * (Phi(total) + total * phi(total)), element-wise."""
+    check_kernel_dtypes("gelu_backward", grad_outputs=grad_outputs, total=total, delta=delta)
+    _gelu_backward(grad_outputs, total, delta)
+
+
+def silu_forward(total, outputs):
+    """outputs := total / (1 + exp(-total)), element-wise over flat arrays; they may be one array."""
+    check_kernel_dtypes("silu_forward", total=total, outputs=outputs)
+    _silu_forward(total, outputs)
+
+
+def silu_backward(grad_outputs, total, delta):
+    """delta := grad_outputs * s * (1 + total * (1 - s)), s = sigmoid(total), element-wise."""
+    check_kernel_dtypes("silu_backward", grad_outputs=grad_outputs, total=total, delta=delta)
+    _silu_backward(grad_outputs, total, delta)
+
+
+def elu_forward(total, outputs):
+    """outputs := total where total > 0, else expm1(total), element-wise over flat arrays; they may be one array."""
+    check_kernel_dtypes("elu_forward", total=total, outputs=outputs)
+    _elu_forward(total, outputs)
+
+
+def elu_backward(grad_outputs, total, delta):
+    """delta := grad_outputs * (1 where total > 0, else exp(total)), element-wise."""
+    check_kernel_dtypes("elu_backward", grad_outputs=grad_outputs, total=total, delta=delta)
+    _elu_backward(grad_outputs, total, delta)
+
+
+def softplus_forward(total, outputs):
+    """outputs := total where total > 20, else log1p(exp(total)), element-wise over flat arrays; they may be one array."""
+    check_kernel_dtypes("softplus_forward", total=total, outputs=outputs)
+    _softplus_forward(total, outputs)
+
+
+def softplus_backward(grad_outputs, total, delta):
+    """delta := grad_outputs * (1 where total > 20, else sigmoid(total)), element-wise."""
+    check_kernel_dtypes("softplus_backward", grad_outputs=grad_outputs, total=total, delta=delta)
+    _softplus_backward(grad_outputs, total, delta)
+
+
+def activation_needs_total(activation):
+    """Whether the backward pass of the activation named ``activation`` reads its
+    pre-activations (the others read only its outputs)."""
+    check_choice("activation_needs_total: activation", activation, tuple(ACTIVATION_CODES))
+    return bool(k.activation_needs_total(ACTIVATION_CODES[activation]))
+
+
 def activation_forward(activation, total, outputs, slope):
     """outputs := f(total) for the activation named ``activation`` (a key of
     ``_kernels.ACTIVATION_CODES``); slope is leaky ReLU's."""
@@ -486,12 +655,13 @@ def activation_forward(activation, total, outputs, slope):
     _activation_forward(ACTIVATION_CODES[activation], total, outputs, slope)
 
 
-def activation_backward(activation, grad_outputs, outputs, delta, slope):
-    """delta := grad_outputs * f'(total), from the outputs f(total), for the
+def activation_backward(activation, grad_outputs, total, outputs, delta, slope):
+    """delta := grad_outputs * f'(total), from total or the outputs f(total), for the
     activation named ``activation``; slope is leaky ReLU's."""
     check_choice("activation_backward: activation", activation, tuple(ACTIVATION_CODES))
-    check_kernel_dtypes("activation_backward", grad_outputs=grad_outputs, outputs=outputs, delta=delta)
-    _activation_backward(ACTIVATION_CODES[activation], grad_outputs, outputs, delta, slope)
+    check_kernel_dtypes("activation_backward", grad_outputs=grad_outputs, total=total,
+                        outputs=outputs, delta=delta)
+    _activation_backward(ACTIVATION_CODES[activation], grad_outputs, total, outputs, delta, slope)
 
 
 def weighted_squared_error_backward(outputs, targets, sample_weight, factor, grad_outputs):
@@ -500,6 +670,22 @@ def weighted_squared_error_backward(outputs, targets, sample_weight, factor, gra
     check_kernel_dtypes("weighted_squared_error_backward", outputs=outputs, targets=targets,
                         sample_weight=sample_weight, grad_outputs=grad_outputs)
     return _weighted_squared_error_backward(outputs, targets, sample_weight, factor, grad_outputs)
+
+
+def absolute_error_backward(outputs, targets, sample_weight, factor, grad_outputs):
+    """grad_outputs := factor * w * sign(outputs - targets), sign(0) = 0; returns the sum
+    over samples of w * sum(|outputs - targets|). sample_weight=None weighs every sample 1."""
+    check_kernel_dtypes("absolute_error_backward", outputs=outputs, targets=targets,
+                        sample_weight=sample_weight, grad_outputs=grad_outputs)
+    return _absolute_error_backward(outputs, targets, sample_weight, factor, grad_outputs)
+
+
+def huber_backward(outputs, targets, sample_weight, factor, delta, grad_outputs):
+    """grad_outputs := factor * w * clip(outputs - targets, -delta, delta); returns the
+    sum over samples of w * sum(huber(outputs - targets)). sample_weight=None weighs every sample 1."""
+    check_kernel_dtypes("huber_backward", outputs=outputs, targets=targets,
+                        sample_weight=sample_weight, grad_outputs=grad_outputs)
+    return _huber_backward(outputs, targets, sample_weight, factor, delta, grad_outputs)
 
 
 def logistic_cross_entropy_backward(total, outputs, targets, sample_weight, factor, delta):

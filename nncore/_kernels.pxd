@@ -41,6 +41,22 @@ cdef extern from "_math.h" nogil:
     void nncore_exp_nonpositive_f32(const float* z, float* out, Py_ssize_t n)
     void nncore_exp_any_f64(const double* z, double* out, Py_ssize_t n)
     void nncore_exp_any_f32(const float* z, float* out, Py_ssize_t n)
+    void nncore_gelu_f64(const double* z, double* out, Py_ssize_t n)
+    void nncore_gelu_f32(const float* z, float* out, Py_ssize_t n)
+    void nncore_gelu_grad_f64(const double* g, const double* z, double* out, Py_ssize_t n)
+    void nncore_gelu_grad_f32(const float* g, const float* z, float* out, Py_ssize_t n)
+    void nncore_silu_f64(const double* z, double* out, Py_ssize_t n)
+    void nncore_silu_f32(const float* z, float* out, Py_ssize_t n)
+    void nncore_silu_grad_f64(const double* g, const double* z, double* out, Py_ssize_t n)
+    void nncore_silu_grad_f32(const float* g, const float* z, float* out, Py_ssize_t n)
+    void nncore_elu_f64(const double* z, double* out, Py_ssize_t n)
+    void nncore_elu_f32(const float* z, float* out, Py_ssize_t n)
+    void nncore_elu_grad_f64(const double* g, const double* z, double* out, Py_ssize_t n)
+    void nncore_elu_grad_f32(const float* g, const float* z, float* out, Py_ssize_t n)
+    void nncore_softplus_f64(const double* z, double* out, Py_ssize_t n)
+    void nncore_softplus_f32(const float* z, float* out, Py_ssize_t n)
+    void nncore_softplus_grad_f64(const double* g, const double* z, double* out, Py_ssize_t n)
+    void nncore_softplus_grad_f32(const float* g, const float* z, float* out, Py_ssize_t n)
 
 cdef extern from "_dense.h" nogil:
     void nncore_matmul_rows_f64(const double* a, Py_ssize_t a_row, Py_ssize_t a_sum,
@@ -67,6 +83,10 @@ cdef enum Activation:
     LEAKY_RELU = 4
     SOFTMAX = 5
     EXP = 6
+    GELU = 7
+    SILU = 8
+    ELU = 9
+    SOFTPLUS = 10
 
 cdef enum Loss:
     SSE = 0
@@ -74,6 +94,8 @@ cdef enum Loss:
     BINARY_CROSS_ENTROPY = 2
     CROSS_ENTROPY = 3
     POISSON = 4
+    ABSOLUTE_ERROR = 5
+    HUBER = 6
 
 
 cdef inline void _gemm_rowmajor(char trans_a, char trans_b, int m, int n, int k,
@@ -362,6 +384,84 @@ cdef inline void exp_backward(const floating* grad_outputs, const floating* outp
         delta[i] = grad_outputs[i] * outputs[i]
 
 
+cdef inline void gelu_forward(const floating* total, floating* outputs,
+                              Py_ssize_t size) noexcept nogil:
+    """A := Z Phi(Z) = Z erfc(-Z / sqrt2) / 2, element-wise; Z and A may alias."""
+    if floating is double:
+        nncore_gelu_f64(total, outputs, size)
+    else:
+        nncore_gelu_f32(total, outputs, size)
+
+
+cdef inline void gelu_backward(const floating* grad_outputs, const floating* total,
+                               floating* delta, Py_ssize_t size) noexcept nogil:
+    """D := G * (Phi(Z) + Z phi(Z)), from the pre-activations Z; G and D may alias."""
+    if floating is double:
+        nncore_gelu_grad_f64(grad_outputs, total, delta, size)
+    else:
+        nncore_gelu_grad_f32(grad_outputs, total, delta, size)
+
+
+cdef inline void silu_forward(const floating* total, floating* outputs,
+                              Py_ssize_t size) noexcept nogil:
+    """A := Z / (1 + exp(-Z)), element-wise; Z and A may alias."""
+    if floating is double:
+        nncore_silu_f64(total, outputs, size)
+    else:
+        nncore_silu_f32(total, outputs, size)
+
+
+cdef inline void silu_backward(const floating* grad_outputs, const floating* total,
+                               floating* delta, Py_ssize_t size) noexcept nogil:
+    """D := G * (S * (1 + Z * (1 - S))), S = sigmoid(Z); G and D may alias."""
+    if floating is double:
+        nncore_silu_grad_f64(grad_outputs, total, delta, size)
+    else:
+        nncore_silu_grad_f32(grad_outputs, total, delta, size)
+
+
+cdef inline void elu_forward(const floating* total, floating* outputs,
+                             Py_ssize_t size) noexcept nogil:
+    """A := Z where Z > 0, else expm1(Z), element-wise; Z and A may alias."""
+    if floating is double:
+        nncore_elu_f64(total, outputs, size)
+    else:
+        nncore_elu_f32(total, outputs, size)
+
+
+cdef inline void elu_backward(const floating* grad_outputs, const floating* total,
+                              floating* delta, Py_ssize_t size) noexcept nogil:
+    """D := G where Z > 0, else G * exp(Z); G and D may alias."""
+    if floating is double:
+        nncore_elu_grad_f64(grad_outputs, total, delta, size)
+    else:
+        nncore_elu_grad_f32(grad_outputs, total, delta, size)
+
+
+cdef inline void softplus_forward(const floating* total, floating* outputs,
+                                  Py_ssize_t size) noexcept nogil:
+    """A := Z where Z > 20, else log1p(exp(Z)), element-wise; Z and A may alias."""
+    if floating is double:
+        nncore_softplus_f64(total, outputs, size)
+    else:
+        nncore_softplus_f32(total, outputs, size)
+
+
+cdef inline void softplus_backward(const floating* grad_outputs, const floating* total,
+                                   floating* delta, Py_ssize_t size) noexcept nogil:
+    """D := G where Z > 20, else G * sigmoid(Z); G and D may alias."""
+    if floating is double:
+        nncore_softplus_grad_f64(grad_outputs, total, delta, size)
+    else:
+        nncore_softplus_grad_f32(grad_outputs, total, delta, size)
+
+
+cdef inline bint activation_needs_total(int kind) noexcept nogil:
+    """Whether the backward pass of activation ``kind`` reads its pre-activations
+    Z (the others read only their outputs A)."""
+    return kind == GELU or kind == SILU or kind == ELU or kind == SOFTPLUS
+
+
 cdef inline void activation_forward(int kind, const floating* total, floating* outputs,
                                     Py_ssize_t n_samples, Py_ssize_t n_out,
                                     floating slope) noexcept nogil:
@@ -379,15 +479,25 @@ cdef inline void activation_forward(int kind, const floating* total, floating* o
         softmax_forward(total, outputs, n_samples, n_out)
     elif kind == EXP:
         exp_forward(total, outputs, size)
+    elif kind == GELU:
+        gelu_forward(total, outputs, size)
+    elif kind == SILU:
+        silu_forward(total, outputs, size)
+    elif kind == ELU:
+        elu_forward(total, outputs, size)
+    elif kind == SOFTPLUS:
+        softplus_forward(total, outputs, size)
     elif total != outputs:
         memcpy(outputs, total, size * sizeof(floating))
 
 
 cdef inline void activation_backward(int kind, const floating* grad_outputs,
-                                     const floating* outputs, floating* delta,
-                                     Py_ssize_t n_samples, Py_ssize_t n_out,
+                                     const floating* total, const floating* outputs,
+                                     floating* delta, Py_ssize_t n_samples, Py_ssize_t n_out,
                                      floating slope) noexcept nogil:
-    """D := G * f'(Z), from the outputs A = f(Z). G, A, D:(n_samples,n_out); G and D may alias."""
+    """D := G * f'(Z), from the pre-activations Z where activation_needs_total,
+    else from the outputs A = f(Z) (Z may then be NULL). G, Z, A, D:(n_samples,n_out);
+    G and D may alias."""
     cdef Py_ssize_t size = n_samples * n_out
     if kind == LOGISTIC:
         sigmoid_backward(grad_outputs, outputs, delta, size)
@@ -401,6 +511,14 @@ cdef inline void activation_backward(int kind, const floating* grad_outputs,
         softmax_backward(grad_outputs, outputs, delta, n_samples, n_out)
     elif kind == EXP:
         exp_backward(grad_outputs, outputs, delta, size)
+    elif kind == GELU:
+        gelu_backward(grad_outputs, total, delta, size)
+    elif kind == SILU:
+        silu_backward(grad_outputs, total, delta, size)
+    elif kind == ELU:
+        elu_backward(grad_outputs, total, delta, size)
+    elif kind == SOFTPLUS:
+        softplus_backward(grad_outputs, total, delta, size)
     elif grad_outputs != delta:
         memcpy(delta, grad_outputs, size * sizeof(floating))
 
@@ -438,6 +556,53 @@ cdef inline double weighted_squared_error_backward(
             error = outputs[i * n_out + j] - targets[i * n_out + j]
             row_loss += <double> error * error
             grad_outputs[i * n_out + j] = row_factor * error
+        loss += row_loss if sample_weight == NULL else sample_weight[i] * row_loss
+    return loss
+
+
+cdef inline double absolute_error_backward(
+        const floating* outputs, const floating* targets, const floating* sample_weight,
+        floating factor, floating* grad_outputs,
+        Py_ssize_t n_samples, Py_ssize_t n_out) noexcept nogil:
+    """G[i] := factor * w[i] * sign(A[i] - Y[i]), sign(0) = 0; returns sum over i
+    of w[i] * sum(|A[i] - Y[i]|). w is NULL for unit weights."""
+    cdef Py_ssize_t i, j
+    cdef floating error, row_factor
+    cdef double row_loss, loss = 0
+    for i in range(n_samples):
+        row_factor = factor if sample_weight == NULL else factor * sample_weight[i]
+        row_loss = 0
+        for j in range(n_out):
+            error = outputs[i * n_out + j] - targets[i * n_out + j]
+            row_loss += fabs(<double> error)
+            grad_outputs[i * n_out + j] = (row_factor if error > 0
+                                           else -row_factor if error < 0 else 0)
+        loss += row_loss if sample_weight == NULL else sample_weight[i] * row_loss
+    return loss
+
+
+cdef inline double huber_backward(
+        const floating* outputs, const floating* targets, const floating* sample_weight,
+        floating factor, floating delta, floating* grad_outputs,
+        Py_ssize_t n_samples, Py_ssize_t n_out) noexcept nogil:
+    """G[i] := factor * w[i] * clip(A[i] - Y[i], -delta, delta); returns sum over i
+    of w[i] * sum(huber(A[i] - Y[i])), huber(e) = e**2 / 2 for |e| <= delta,
+    else delta * (|e| - delta / 2). w is NULL for unit weights."""
+    cdef Py_ssize_t i, j
+    cdef floating error, row_factor
+    cdef double size, row_loss, loss = 0
+    for i in range(n_samples):
+        row_factor = factor if sample_weight == NULL else factor * sample_weight[i]
+        row_loss = 0
+        for j in range(n_out):
+            error = outputs[i * n_out + j] - targets[i * n_out + j]
+            size = fabs(<double> error)
+            if size <= delta:
+                row_loss += 0.5 * size * size
+            else:
+                row_loss += delta * (size - 0.5 * delta)
+            grad_outputs[i * n_out + j] = row_factor * (delta if error > delta
+                                                        else -delta if error < -delta else error)
         loss += row_loss if sample_weight == NULL else sample_weight[i] * row_loss
     return loss
 

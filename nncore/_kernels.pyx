@@ -8,8 +8,9 @@ importing nncore does not import scipy.linalg: see ``_blas.h``); below it,
 fused row-major loops are faster than a BLAS call.
 """
 from nncore._kernels cimport (
-    BINARY_CROSS_ENTROPY, CROSS_ENTROPY, EXP, IDENTITY, LEAKY_RELU, LOGISTIC, POISSON, RELU,
-    SOFTMAX, SSE, SQUARED_ERROR, TANH, nncore_isa, nncore_isa_supported,
+    ABSOLUTE_ERROR, BINARY_CROSS_ENTROPY, CROSS_ENTROPY, ELU, EXP, GELU, HUBER, IDENTITY,
+    LEAKY_RELU, LOGISTIC, POISSON, RELU, SILU, SOFTMAX, SOFTPLUS, SSE, SQUARED_ERROR, TANH,
+    nncore_isa, nncore_isa_supported,
 )
 
 cdef extern from *:
@@ -35,6 +36,10 @@ ACTIVATION_CODES = {
     "leaky_relu": LEAKY_RELU,
     "softmax": SOFTMAX,
     "exp": EXP,
+    "gelu": GELU,
+    "silu": SILU,
+    "elu": ELU,
+    "softplus": SOFTPLUS,
 }
 
 LOSS_CODES = {
@@ -43,4 +48,6 @@ LOSS_CODES = {
     "binary_cross_entropy": BINARY_CROSS_ENTROPY,
     "cross_entropy": CROSS_ENTROPY,
     "poisson": POISSON,
+    "absolute_error": ABSOLUTE_ERROR,
+    "huber": HUBER,
 }

@@ -1,4 +1,5 @@
-/* Vectorized exp, sigmoid and tanh for float64 and float32.
+/* Vectorized exp, sigmoid and tanh for float64 and float32, and the
+ * activations GELU, SiLU, ELU and softplus with their derivatives.
  *
  * out[i] = exp(z[i]), 1 / (1 + exp(-z[i])) or tanh(z[i]).
  *
@@ -23,6 +24,7 @@
 
 #include "_scalar_math.h"
 
+#include "_erfcx_table.h"
 #include "_dispatch.h"
 
 /* Two dispatch sets (_dispatch.h): AVX-512 has the best throughput on long
@@ -35,19 +37,19 @@
  * loops; fused into one loop the clamp defeats if-conversion. */
 #define NNCORE_BLOCK 256
 
-#define NNCORE_SIGMOID_BODY(type, sfx)                                  \
-    type t[NNCORE_BLOCK];                                               \
-    for (ptrdiff_t start = 0; start < n; start += NNCORE_BLOCK) {       \
-        ptrdiff_t m = n - start < NNCORE_BLOCK ? n - start : NNCORE_BLOCK; \
-        for (ptrdiff_t j = 0; j < m; j++)                               \
-            t[j] = nncore_clamp_##sfx(-z[start + j], NNCORE_SIGMOID_LO_##sfx, \
-                                      NNCORE_SIGMOID_HI_##sfx);         \
-        for (ptrdiff_t j = 0; j < m; j++)                               \
-            out[start + j] = nncore_sigmoid_of_##sfx(t[j]);             \
+#define NNCORE_SIGMOID_BODY(type, sfx)                                                 \
+    type t[NNCORE_BLOCK];                                                              \
+    for (ptrdiff_t start = 0; start < n; start += NNCORE_BLOCK) {                      \
+        ptrdiff_t m = n - start < NNCORE_BLOCK ? n - start : NNCORE_BLOCK;             \
+        for (ptrdiff_t j = 0; j < m; j++)                                              \
+            t[j] = nncore_clamp_##sfx(-z[start + j], NNCORE_SIGMOID_LO_##sfx,          \
+                                      NNCORE_SIGMOID_HI_##sfx);                        \
+        for (ptrdiff_t j = 0; j < m; j++)                                              \
+            out[start + j] = nncore_sigmoid_of_##sfx(t[j]);                            \
     }
 
-#define NNCORE_SIGMOID_VARIANT(name, set, type, sfx)                   \
-    NNCORE_CLONES(set, void, name, (const type *z, type *out, ptrdiff_t n), \
+#define NNCORE_SIGMOID_VARIANT(name, set, type, sfx)                                   \
+    NNCORE_CLONES(set, void, name, (const type *z, type *out, ptrdiff_t n),            \
                   NNCORE_SIGMOID_BODY(type, sfx))
 
 NNCORE_SIGMOID_VARIANT(nncore_sigmoid_f64_wide, WIDE, double, f64)
@@ -59,18 +61,18 @@ NNCORE_SIGMOID_VARIANT(nncore_sigmoid_f32_short, SHORT, float, f32)
  * algebra, and expm1 keeps small |z| accurate. |z| is clamped where tanh
  * is already 1 to the last bit (from 19.1 in float64, 9.1 in float32; the
  * clamps are 20 and 10). */
-#define NNCORE_TANH_BODY(type, sfx)                                     \
-    type t[NNCORE_BLOCK];                                               \
-    for (ptrdiff_t start = 0; start < n; start += NNCORE_BLOCK) {       \
-        ptrdiff_t m = n - start < NNCORE_BLOCK ? n - start : NNCORE_BLOCK; \
-        for (ptrdiff_t j = 0; j < m; j++)                               \
-            t[j] = nncore_tanh_arg_##sfx(z[start + j]);                 \
-        for (ptrdiff_t j = 0; j < m; j++)                               \
+#define NNCORE_TANH_BODY(type, sfx)                                                    \
+    type t[NNCORE_BLOCK];                                                              \
+    for (ptrdiff_t start = 0; start < n; start += NNCORE_BLOCK) {                      \
+        ptrdiff_t m = n - start < NNCORE_BLOCK ? n - start : NNCORE_BLOCK;             \
+        for (ptrdiff_t j = 0; j < m; j++)                                              \
+            t[j] = nncore_tanh_arg_##sfx(z[start + j]);                                \
+        for (ptrdiff_t j = 0; j < m; j++)                                              \
             out[start + j] = nncore_tanh_of_##sfx(nncore_expm1_##sfx(t[j]), z[start + j]); \
     }
 
-#define NNCORE_TANH_VARIANT(name, set, type, sfx)                      \
-    NNCORE_CLONES(set, void, name, (const type *z, type *out, ptrdiff_t n), \
+#define NNCORE_TANH_VARIANT(name, set, type, sfx)                                      \
+    NNCORE_CLONES(set, void, name, (const type *z, type *out, ptrdiff_t n),            \
                   NNCORE_TANH_BODY(type, sfx))
 
 NNCORE_TANH_VARIANT(nncore_tanh_f64_wide, WIDE, double, f64)
@@ -83,18 +85,18 @@ NNCORE_TANH_VARIANT(nncore_tanh_f32_short, SHORT, float, f32)
  * which a softmax then divides into a probability of 0 to working
  * precision. For the exp output, the clamps are where exp is already 0
  * and inf. NaN passes through. */
-#define NNCORE_EXP_BODY(type, lo, hi, exp_fn, sfx)                      \
-    type t[NNCORE_BLOCK];                                               \
-    for (ptrdiff_t start = 0; start < n; start += NNCORE_BLOCK) {       \
-        ptrdiff_t m = n - start < NNCORE_BLOCK ? n - start : NNCORE_BLOCK; \
-        for (ptrdiff_t j = 0; j < m; j++)                               \
-            t[j] = nncore_clamp_##sfx(z[start + j], lo, hi);            \
-        for (ptrdiff_t j = 0; j < m; j++)                               \
-            out[start + j] = exp_fn(t[j]);                              \
+#define NNCORE_EXP_BODY(type, lo, hi, exp_fn, sfx)                                     \
+    type t[NNCORE_BLOCK];                                                              \
+    for (ptrdiff_t start = 0; start < n; start += NNCORE_BLOCK) {                      \
+        ptrdiff_t m = n - start < NNCORE_BLOCK ? n - start : NNCORE_BLOCK;             \
+        for (ptrdiff_t j = 0; j < m; j++)                                              \
+            t[j] = nncore_clamp_##sfx(z[start + j], lo, hi);                           \
+        for (ptrdiff_t j = 0; j < m; j++)                                              \
+            out[start + j] = exp_fn(t[j]);                                             \
     }
 
-#define NNCORE_EXP_VARIANT(name, set, type, lo, hi, exp_fn, sfx)       \
-    NNCORE_CLONES(set, void, name, (const type *z, type *out, ptrdiff_t n), \
+#define NNCORE_EXP_VARIANT(name, set, type, lo, hi, exp_fn, sfx)                       \
+    NNCORE_CLONES(set, void, name, (const type *z, type *out, ptrdiff_t n),            \
                   NNCORE_EXP_BODY(type, lo, hi, exp_fn, sfx))
 
 NNCORE_EXP_VARIANT(nncore_exp_f64_short, SHORT, double, NNCORE_SIGMOID_LO_f64, NNCORE_SIGMOID_HI_f64, nncore_exp_f64, f64)
@@ -105,13 +107,13 @@ NNCORE_EXP_VARIANT(nncore_exp_any_f32_short, SHORT, float, NNCORE_EXP_ANY_LO_f32
 NNCORE_EXP_VARIANT(nncore_exp_any_f32_wide, WIDE, float, NNCORE_EXP_ANY_LO_f32, NNCORE_EXP_ANY_HI_f32, nncore_exp_full_f32, f32)
 
 /* name(z, out, n): the short set below NNCORE_WIDE_MIN elements, else the wide one. */
-#define NNCORE_BY_LENGTH(name, type)                                    \
-    static inline void name(const type *z, type *out, ptrdiff_t n)      \
-    {                                                                   \
-        if (n < NNCORE_WIDE_MIN)                                        \
-            NNCORE_PICK(name##_short)(z, out, n);                       \
-        else                                                            \
-            NNCORE_PICK(name##_wide)(z, out, n);                        \
+#define NNCORE_BY_LENGTH(name, type)                                                   \
+    static inline void name(const type *z, type *out, ptrdiff_t n)                     \
+    {                                                                                  \
+        if (n < NNCORE_WIDE_MIN)                                                       \
+            NNCORE_PICK(name##_short)(z, out, n);                                      \
+        else                                                                           \
+            NNCORE_PICK(name##_wide)(z, out, n);                                       \
     }
 
 NNCORE_BY_LENGTH(nncore_sigmoid_f64, double)
@@ -121,6 +123,307 @@ NNCORE_BY_LENGTH(nncore_tanh_f32, float)
 NNCORE_BY_LENGTH(nncore_exp_any_f64, double)
 NNCORE_BY_LENGTH(nncore_exp_any_f32, float)
 
+/* name(g, z, out, n): the same choice for the derivatives. */
+#define NNCORE_GRAD_BY_LENGTH(name, type)                                              \
+    static inline void name(const type *g, const type *z, type *out, ptrdiff_t n)      \
+    {                                                                                  \
+        if (n < NNCORE_WIDE_MIN)                                                       \
+            NNCORE_PICK(name##_short)(g, z, out, n);                                   \
+        else                                                                           \
+            NNCORE_PICK(name##_wide)(g, z, out, n);                                    \
+    }
+
+/* The activations below are element-wise maps in two passes over a block,
+ * as the sigmoid: the first takes each input's clamped argument t and, for
+ * some, a lead term p (the selects: a loop with them does not vectorize),
+ * the second computes from (z, t, p) with arithmetic alone, so GCC
+ * vectorizes it (not GELU's, whose table rows it gathers with selects).
+ * work is the type they compute in. f_backward(g, z, out, n) is
+ * out = g * f'(z); g and out may alias. */
+#define NNCORE_MAP_VARIANT(name, set, type, work, arg_fn, lead_fn, from_fn)            \
+    NNCORE_CLONES(set, void, name, (const type *z, type *out, ptrdiff_t n),            \
+        work t[NNCORE_BLOCK], p[NNCORE_BLOCK];                                         \
+        for (ptrdiff_t start = 0; start < n; start += NNCORE_BLOCK) {                  \
+            ptrdiff_t m = n - start < NNCORE_BLOCK ? n - start : NNCORE_BLOCK;         \
+            for (ptrdiff_t j = 0; j < m; j++) {                                        \
+                t[j] = arg_fn((work) z[start + j]);                                    \
+                p[j] = lead_fn((work) z[start + j]);                                   \
+            }                                                                          \
+            for (ptrdiff_t j = 0; j < m; j++)                                          \
+                out[start + j] = (type) from_fn((work) z[start + j], t[j], p[j]);      \
+        }                                                                              \
+    )
+
+#define NNCORE_GRAD_VARIANT(name, set, type, work, arg_fn, lead_fn, from_fn)           \
+    NNCORE_CLONES(set, void, name, (const type *g, const type *z, type *out, ptrdiff_t n), \
+        work t[NNCORE_BLOCK], p[NNCORE_BLOCK];                                         \
+        for (ptrdiff_t start = 0; start < n; start += NNCORE_BLOCK) {                  \
+            ptrdiff_t m = n - start < NNCORE_BLOCK ? n - start : NNCORE_BLOCK;         \
+            for (ptrdiff_t j = 0; j < m; j++) {                                        \
+                t[j] = arg_fn((work) z[start + j]);                                    \
+                p[j] = lead_fn((work) z[start + j]);                                   \
+            }                                                                          \
+            for (ptrdiff_t j = 0; j < m; j++)                                          \
+                out[start + j] = g[start + j]                                          \
+                    * (type) from_fn((work) z[start + j], t[j], p[j]);                 \
+        }                                                                              \
+    )
+
+/* No lead term. */
+static inline double nncore_no_lead_f64(double x) { (void) x; return 0.0; }
+static inline float nncore_no_lead_f32(float x) { (void) x; return 0.0f; }
+/* max(x, 0), NaN to 0 (its NaN comes through t). */
+static inline double nncore_positive_part_f64(double x) { return x > 0 ? x : 0.0; }
+static inline float nncore_positive_part_f32(float x) { return x > 0 ? x : 0.0f; }
+/* -x clamped as in the sigmoid: exp(-x) from exp(-708) up to inf. */
+static inline double nncore_minus_clamped_f64(double x)
+{
+    double u = -x;
+    u = u < -708.0 ? -708.0 : u;
+    return u > 710.0 ? 710.0 : u;
+}
+
+static inline float nncore_minus_clamped_f32(float x)
+{
+    float u = -x;
+    u = u < -86.0f ? -86.0f : u;
+    return u > 89.0f ? 89.0f : u;
+}
+
+/* m(v) = exp(v*v/2) Phi(-v) = erfcx(v/sqrt2) / 2 for v in [0, 48], Phi the
+ * standard normal distribution, from the table of tools/fit_erfcx.py:
+ * below 12 a polynomial in v, above it one in 1/v of v m(v), which *far
+ * says (so that callers with a use for v m(v) take it unscaled). The
+ * constant term is two doubles: relative error about half an ulp. */
+static inline double nncore_mills_poly_f64(double v, int *far)
+{
+    /* A NaN v reads row 48's polynomial: the row index stays in range, and
+     * the caller's arithmetic with its NaN input keeps the NaN. */
+    double s = v < 48.0 ? v : 48.0, u, t, q;
+    int row;
+    const double *c;
+    s = s > 0.0 ? s : 0.0;
+    u = 1.0 / (s >= 12.0 ? s : 12.0);
+    row = (int) (s >= 12.0 ? u * 48.0 : s * 4.0);
+    v = s;
+    *far = v >= 12.0;
+    row = *far ? NNCORE_ERFCX_ROWS_NEAR + (row > 3 ? 3 : row) : row;
+    t = *far ? u - (row - NNCORE_ERFCX_ROWS_NEAR + 0.5) / 48.0 : v - (row + 0.5) / 4.0;
+    c = nncore_erfcx_table[row];
+    q = c[NNCORE_ERFCX_DEGREE + 1];
+    for (int j = NNCORE_ERFCX_DEGREE; j >= 2; j--)
+        q = q * t + c[j];
+    return c[0] + (c[1] + q * t);
+}
+
+/* exp(-x*x/2) for |x| <= 40, x*x split exactly into two doubles (Dekker's
+ * product, no FMA), so the large exponent loses nothing; 0 from x*x/2 >
+ * 746 on, where it underflows. */
+static inline double nncore_gauss_f64(double x)
+{
+    double square = x * x, big = x * 134217729.0, high, low, half;
+    high = big - (big - x);
+    low = x - high;
+    half = -0.5 * square;
+    return nncore_exp_full2_f64(half < -746.0 ? -746.0 : half,
+                                half < -746.0 ? 0.0
+                                : -0.5 * (((high * high - square) + 2.0 * high * low) + low * low));
+}
+
+/* GELU, x Phi(x) = x erfc(-x/sqrt2) / 2, with v = |x|, Phi(-v) = m(v)
+ * exp(-v*v/2): for x <= 0, x m(v) exp(-v*v/2), and far out, where the
+ * table holds v m(v), -(v m(v)) exp(-v*v/2); for x > 0, x (1 - Phi(-v)),
+ * with no cancelling. The exp factor comes last, so a subnormal result
+ * rounds once. |x| is clamped to 40, where that factor is 0. */
+static inline double nncore_gelu_arg_f64(double x)
+{
+    return x < -40.0 ? -40.0 : x > 40.0 ? 40.0 : x;
+}
+
+static inline double nncore_gelu_from_f64(double x, double c, double unused)
+{
+    double v = fabs(c), p, scaled;
+    int far;
+    (void) unused;
+    p = nncore_mills_poly_f64(v, &far);
+    scaled = far ? (x <= 0 ? -p : p / v) : (x <= 0 ? c * p : p);
+    scaled = scaled * nncore_gauss_f64(c);
+    return x <= 0 ? scaled : x * (1.0 - scaled);
+}
+
+/* GELU'(x) = Phi(x) + x phi(x), phi(x) = exp(-x*x/2) / sqrt(2 pi). */
+static inline double nncore_gelu_grad_from_f64(double x, double c, double unused)
+{
+    double v = fabs(c), gauss = nncore_gauss_f64(c), p, tail;
+    int far;
+    (void) unused;
+    p = nncore_mills_poly_f64(v, &far);
+    tail = (far ? p / v : p) * gauss;
+    return (x <= 0 ? tail : 1.0 - tail) + c * (gauss * 0x1.9884533d43651p-2);
+}
+
+/* SiLU, x sigmoid(x) = x / (1 + exp(-x)), from t = -x clamped as in the
+ * sigmoid (below x = -709.78 the result flushes to -0). */
+static inline double nncore_silu_from_f64(double x, double t, double unused)
+{
+    (void) unused;
+    return x / (1.0 + nncore_exp_f64(t));
+}
+
+static inline float nncore_silu_from_f32(float x, float t, float unused)
+{
+    (void) unused;
+    return x / (1.0f + nncore_exp_f32(t));
+}
+
+/* SiLU'(x) = s (1 + x (1 - s)), s = sigmoid(x). */
+static inline double nncore_silu_grad_from_f64(double x, double t, double unused)
+{
+    double s = 1.0 / (1.0 + nncore_exp_f64(t));
+    (void) unused;
+    return s * (1.0 + x * (1.0 - s));
+}
+
+static inline float nncore_silu_grad_from_f32(float x, float t, float unused)
+{
+    float s = 1.0f / (1.0f + nncore_exp_f32(t));
+    (void) unused;
+    return s * (1.0f + x * (1.0f - s));
+}
+
+/* ELU (alpha 1): x for x > 0, else expm1(x), as max(x, 0) + expm1(t), t = x
+ * clamped to [-40, 0] (float32 [-20, 0]), where expm1 is already -1 to the
+ * last bit; expm1(0) is exactly 0. */
+static inline double nncore_elu_arg_f64(double x) { return x < -40.0 ? -40.0 : x > 0.0 ? 0.0 : x; }
+static inline float nncore_elu_arg_f32(float x) { return x < -20.0f ? -20.0f : x > 0.0f ? 0.0f : x; }
+
+static inline double nncore_elu_from_f64(double x, double t, double lead)
+{
+    (void) x;
+    return lead + nncore_expm1_f64(t);
+}
+
+static inline float nncore_elu_from_f32(float x, float t, float lead)
+{
+    (void) x;
+    return lead + nncore_expm1_f32(t);
+}
+
+/* ELU'(x) = 1 for x > 0, else exp(x) (PyTorch's, from the input): exp(t), t
+ * = x clamped to [-746, 0] (float32 [-104, 0]), and exp(0) is exactly 1. */
+static inline double nncore_elu_grad_arg_f64(double x) { return x < -746.0 ? -746.0 : x > 0.0 ? 0.0 : x; }
+static inline float nncore_elu_grad_arg_f32(float x) { return x < -104.0f ? -104.0f : x > 0.0f ? 0.0f : x; }
+
+static inline double nncore_elu_grad_from_f64(double x, double t, double unused)
+{
+    (void) x;
+    (void) unused;
+    return nncore_exp_full_f64(t);
+}
+
+static inline float nncore_elu_grad_from_f32(float x, float t, float unused)
+{
+    (void) x;
+    (void) unused;
+    return nncore_exp_full_f32(t);
+}
+
+/* log1p(t) for t in [0, 1]: 2 atanh(s), s = t / (2 + t) <= 1/3, its
+ * series to s^33 (the next term is below 2^-54 of the sum). */
+static inline double nncore_log1p_unit_f64(double t)
+{
+    double s = t / (2.0 + t), s2 = s * s, s4 = s2 * s2, s8 = s4 * s4, q;
+    q = ((2.0 / 3 + s2 * (2.0 / 5)) + s4 * (2.0 / 7 + s2 * (2.0 / 9)))
+        + s8 * ((2.0 / 11 + s2 * (2.0 / 13)) + s4 * (2.0 / 15 + s2 * (2.0 / 17)))
+        + (s8 * s8) * (((2.0 / 19 + s2 * (2.0 / 21)) + s4 * (2.0 / 23 + s2 * (2.0 / 25)))
+                       + s8 * ((2.0 / 27 + s2 * (2.0 / 29)) + s4 * (2.0 / 31 + s2 * (2.0 / 33))));
+    return 2.0 * s + s * (s2 * q);
+}
+
+/* softplus (beta 1, threshold 20, as PyTorch): x above 20, else
+ * log1p(exp(x)) = max(x, 0) + log1p(exp(-|x|)); t = -|x| is clamped at
+ * -746, and set there above 20, where exp(t) is 0 and leaves x. float32
+ * is computed in float64 and rounded once. */
+static inline double nncore_softplus_arg_f64(double x)
+{
+    double a = fabs(x);
+    return x > 20.0 || a > 746.0 ? -746.0 : -a;
+}
+
+static inline double nncore_softplus_from_f64(double x, double t, double lead)
+{
+    (void) x;
+    return lead + nncore_log1p_unit_f64(nncore_exp_full_f64(t));
+}
+
+/* softplus'(x) = 1 above 20, else sigmoid(x) = 1 / (1 + exp(t)), t = -x
+ * clamped, and above 20 the smallest t, where 1 + exp(t) is 1. */
+static inline double nncore_softplus_grad_arg_f64(double x)
+{
+    return x > 20.0 ? -708.0 : nncore_minus_clamped_f64(x);
+}
+
+static inline float nncore_softplus_grad_arg_f32(float x)
+{
+    return x > 20.0f ? -86.0f : nncore_minus_clamped_f32(x);
+}
+
+static inline double nncore_softplus_grad_from_f64(double x, double t, double unused)
+{
+    (void) x;
+    (void) unused;
+    return 1.0 / (1.0 + nncore_exp_f64(t));
+}
+
+static inline float nncore_softplus_grad_from_f32(float x, float t, float unused)
+{
+    (void) x;
+    (void) unused;
+    return 1.0f / (1.0f + nncore_exp_f32(t));
+}
+
+/* Each (short, wide) pair and its choice by length: activation, dtype
+ * suffix, in/out type, the type computed in, then the first pass's (argument, lead) and the second's
+ * function, forward and backward. */
+#define NNCORE_ACTIVATION_VARIANTS(act, suffix, type, work, arg, lead, from, grad_arg, grad_lead, grad_from) \
+    NNCORE_MAP_VARIANT(nncore_##act##_##suffix##_short, SHORT, type, work, arg, lead, from) \
+    NNCORE_MAP_VARIANT(nncore_##act##_##suffix##_wide, WIDE, type, work, arg, lead, from) \
+    NNCORE_GRAD_VARIANT(nncore_##act##_grad_##suffix##_short, SHORT, type, work,       \
+                        grad_arg, grad_lead, grad_from)                                \
+    NNCORE_GRAD_VARIANT(nncore_##act##_grad_##suffix##_wide, WIDE, type, work,         \
+                        grad_arg, grad_lead, grad_from)                                \
+    NNCORE_BY_LENGTH(nncore_##act##_##suffix, type)                                    \
+    NNCORE_GRAD_BY_LENGTH(nncore_##act##_grad_##suffix, type)
+
+/* float32 GELU and softplus through float64, rounded once: the table and
+ * the log1p are float64's. */
+NNCORE_ACTIVATION_VARIANTS(gelu, f64, double, double, nncore_gelu_arg_f64, nncore_no_lead_f64,
+                           nncore_gelu_from_f64, nncore_gelu_arg_f64, nncore_no_lead_f64,
+                           nncore_gelu_grad_from_f64)
+NNCORE_ACTIVATION_VARIANTS(gelu, f32, float, double, nncore_gelu_arg_f64, nncore_no_lead_f64,
+                           nncore_gelu_from_f64, nncore_gelu_arg_f64, nncore_no_lead_f64,
+                           nncore_gelu_grad_from_f64)
+NNCORE_ACTIVATION_VARIANTS(silu, f64, double, double, nncore_minus_clamped_f64, nncore_no_lead_f64,
+                           nncore_silu_from_f64, nncore_minus_clamped_f64, nncore_no_lead_f64,
+                           nncore_silu_grad_from_f64)
+NNCORE_ACTIVATION_VARIANTS(silu, f32, float, float, nncore_minus_clamped_f32, nncore_no_lead_f32,
+                           nncore_silu_from_f32, nncore_minus_clamped_f32, nncore_no_lead_f32,
+                           nncore_silu_grad_from_f32)
+NNCORE_ACTIVATION_VARIANTS(elu, f64, double, double, nncore_elu_arg_f64, nncore_positive_part_f64,
+                           nncore_elu_from_f64, nncore_elu_grad_arg_f64, nncore_no_lead_f64,
+                           nncore_elu_grad_from_f64)
+NNCORE_ACTIVATION_VARIANTS(elu, f32, float, float, nncore_elu_arg_f32, nncore_positive_part_f32,
+                           nncore_elu_from_f32, nncore_elu_grad_arg_f32, nncore_no_lead_f32,
+                           nncore_elu_grad_from_f32)
+NNCORE_ACTIVATION_VARIANTS(softplus, f64, double, double, nncore_softplus_arg_f64,
+                           nncore_positive_part_f64, nncore_softplus_from_f64,
+                           nncore_softplus_grad_arg_f64, nncore_no_lead_f64,
+                           nncore_softplus_grad_from_f64)
+/* softplus' in float32 is float32's own sigmoid. */
+NNCORE_ACTIVATION_VARIANTS(softplus, f32, float, double, nncore_softplus_arg_f64,
+                           nncore_positive_part_f64, nncore_softplus_from_f64,
+                           nncore_softplus_grad_arg_f32, nncore_no_lead_f32,
+                           nncore_softplus_grad_from_f32)
 /* Softmax rows are short (one value per class): the short set only. */
 static inline void nncore_exp_nonpositive_f64(const double *z, double *out, ptrdiff_t n)
 {

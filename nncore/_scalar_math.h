@@ -50,7 +50,18 @@ static inline float nncore_fabs_f32(float x) { return nncore_copysign_f32(x, 0.0
  * exact for |k| < 2^11); returns expm1(r) = r + r^2 q(r), q the Taylor series
  * to r^13 in Estrin's form (a third of Horner's dependency chain, which is
  * what bounds the time on small layers), and sets *k. */
+static inline double nncore_reduce2_f64(double t, double tail, int64_t *k);
+
 static inline double nncore_reduce_f64(double t, int64_t *k)
+{
+    return nncore_reduce2_f64(t, 0.0, k);
+}
+
+/* The same for t + tail, |tail| at most half an ulp of t: the tail joins
+ * the reduced argument, where it is not lost (GELU's exp(-x*x/2) needs
+ * x*x to the last bit). With tail = 0 the bits are those of t alone:
+ * (tail - kd*ln2_lo) is then exactly -(kd*ln2_lo). */
+static inline double nncore_reduce2_f64(double t, double tail, int64_t *k)
 {
     const double log2e = 0x1.71547652b82fep0;
     const double shift = 0x1.8p52;            /* rounds t*log2e to an integer */
@@ -61,7 +72,7 @@ static inline double nncore_reduce_f64(double t, int64_t *k)
 
     kf = t * log2e + shift;
     kd = kf - shift;
-    r = (t - kd * ln2_hi) - kd * ln2_lo;
+    r = (t - kd * ln2_hi) + (tail - kd * ln2_lo);
     r2 = r * r;
     r4 = r2 * r2;
     q = ((1.0 / 2 + r * (1.0 / 6)) + r2 * (1.0 / 24 + r * (1.0 / 120)))
@@ -123,17 +134,22 @@ static inline float nncore_exp_f32(float t)
  * 128), so p * 2^k1 is exact and only the last product rounds. The
  * unsigned shift halves k without a 64-bit arithmetic shift, which AVX2
  * lacks. */
-static inline double nncore_exp_full_f64(double t)
+static inline double nncore_exp_full2_f64(double t, double tail)
 {
     int64_t k, k1;
     uint64_t bits1, bits2;
-    double p = 1.0 + nncore_reduce_f64(t, &k), scale1, scale2;
+    double p = 1.0 + nncore_reduce2_f64(t, tail, &k), scale1, scale2;
     k1 = (int64_t) ((uint64_t) (k + 1100) >> 1) - 550;
     bits1 = (uint64_t) (k1 + 1023) << 52;
     bits2 = (uint64_t) (k - k1 + 1023) << 52;
     memcpy(&scale1, &bits1, sizeof scale1);
     memcpy(&scale2, &bits2, sizeof scale2);
     return (p * scale1) * scale2;
+}
+
+static inline double nncore_exp_full_f64(double t)
+{
+    return nncore_exp_full2_f64(t, 0.0);
 }
 
 static inline float nncore_exp_full_f32(float t)

@@ -176,6 +176,14 @@ def check_isa(value, supported, names):
     return value
 
 
+def check_exported_activations(activations, exported):
+    """Every layer's activation one that the exports write."""
+    for activation in activations:
+        if activation not in exported:
+            raise ValueError(f"activation: got {activation!r}, which the ONNX and C exports do not "
+                             f"write yet; expected one of {', '.join(exported)}")
+
+
 def check_bool(name, value):
     """True or False (NumPy's bool too), as a Python bool."""
     if not isinstance(value, (bool, np.bool_)):
@@ -375,6 +383,64 @@ def check_sample_weight(value, n_samples, dtype, name="sample_weight"):
         raise ValueError(f"{name}: got negative weights or weights summing to 0, "
                          "expected weights >= 0 with a positive sum")
     return weights
+
+
+CLASSIFICATION_LOSSES = ("cross_entropy", "binary_cross_entropy")
+
+
+def check_class_targets(targets, loss):
+    """Each sample's class index, from checked targets: the column of a one-hot
+    row for cross_entropy, the 0 or 1 of one column for binary_cross_entropy."""
+    if loss not in CLASSIFICATION_LOSSES:
+        raise ValueError(f"class_weight: got a class weighting with loss={loss!r}, expected one "
+                         f"of the classification losses {CLASSIFICATION_LOSSES}")
+    if loss == "binary_cross_entropy":
+        if targets.shape[1] != 1:
+            raise ValueError(f"class_weight: got {targets.shape[1]} binary_cross_entropy outputs, "
+                             "expected 1 (one class per sample)")
+        labels = targets[:, 0]
+    else:
+        labels = targets.argmax(axis=1)
+        if not np.array_equal(targets, np.eye(targets.shape[1], dtype=targets.dtype)[labels]):
+            raise ValueError("y: got cross_entropy targets that are not one-hot rows, expected one "
+                             "class per sample for class_weight")
+        return labels
+    if not np.all((labels == 0) | (labels == 1)):
+        raise ValueError("y: got binary_cross_entropy targets other than 0 and 1, expected one "
+                         "class per sample for class_weight")
+    return labels.astype(np.intp)
+
+
+def check_class_weight(value, classes, allow_balanced=True):
+    """None, "balanced" (if allowed) or a dict from classes (a sequence of the
+    possible labels) to finite weights >= 0; a dict comes back with float values."""
+    if value is None or (allow_balanced and isinstance(value, str) and value == "balanced"):
+        return value
+    if not isinstance(value, dict):
+        expected = "None, 'balanced' or a dict" if allow_balanced else (
+            "None or a dict ('balanced' needs the whole data set's class counts: compute them "
+            "once, e.g. with sklearn.utils.class_weight.compute_class_weight, and pass a dict)")
+        raise (ValueError if isinstance(value, str) else TypeError)(
+            f"class_weight: got {value!r}, expected {expected}")
+    known = list(classes)
+    unknown = [key for key in value if not any(_same_label(key, label) for label in known)]
+    if unknown:
+        raise ValueError(f"class_weight: got weights for unknown classes {unknown}, expected "
+                         f"keys among the classes {known}")
+    weights = {}
+    for key, weight in value.items():
+        number = check_scalar(f"class_weight[{key!r}]", weight)
+        if number < 0:
+            raise ValueError(f"class_weight[{key!r}]: got {number}, expected a weight >= 0")
+        weights[key] = number
+    return weights
+
+
+def _same_label(key, label):
+    try:
+        return bool(key == label) and type(key) is not bool
+    except (TypeError, ValueError):
+        return False
 
 
 def check_out(out, shape, dtype, inputs):

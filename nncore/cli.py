@@ -30,7 +30,7 @@ import numpy as np
 import nncore
 from nncore import _serialize
 from nncore._atomic import atomic_write
-from nncore._config import HIDDEN_ACTIVATIONS
+from nncore._config import HIDDEN_ACTIVATIONS, REGRESSION_LOSSES
 from nncore.model import load_with_extra
 
 PROG = "nncore"
@@ -97,6 +97,15 @@ def build_parser():
                        help="hidden layer widths (default 32,16; '' for none)")
     train.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, default="relu",
                        help="the hidden layers' activation (default relu)")
+    train.add_argument("--loss", choices=REGRESSION_LOSSES, default="squared_error",
+                       help="a regression's loss (default squared_error; a classification's is "
+                            "cross_entropy)")
+    train.add_argument("--huber-delta", type=_positive_float, default=1.0, metavar="F",
+                       help="where the huber loss turns linear, in standard deviations of the "
+                            "target (default 1.0)")
+    train.add_argument("--class-weight", choices=("balanced",), default=None,
+                       help="a classification's class weights: balanced weighs each class by "
+                            "n_rows / (n_classes * its count) (default: all 1)")
     train.add_argument("--epochs", type=_positive_int, default=200, metavar="N",
                        help="passes over the training rows (default 200)")
     train.add_argument("--batch-size", type=_positive_int, default=32, metavar="N",
@@ -319,6 +328,12 @@ def train_command(args):
                            "expected one or more input columns")
     X = table.numbers(features)
     task, y, classes = _encode_target(table, args.target, args.task)
+    if classes is not None and args.loss != "squared_error":
+        raise CommandError(f"--loss: got {args.loss} for a classification, expected a regression "
+                           "(a classification's loss is cross_entropy); try --task regress")
+    if classes is None and args.class_weight is not None:
+        raise CommandError(f"--class-weight: got {args.class_weight} for a regression, expected a "
+                           "classification; try --task classify")
     n_rows = X.shape[0]
     train_rows, validation_rows = _split(n_rows, args.validation, args.seed)
 
@@ -330,7 +345,9 @@ def train_command(args):
     n_outputs = len(classes) if classes is not None else 1
     model = nncore.MLP((len(features), *args.layers, n_outputs), activation=args.activation,
                        output_activation="softmax" if classes is not None else "identity",
-                       random_state=args.seed, deterministic=args.deterministic)
+                       loss="cross_entropy" if classes is not None else args.loss,
+                       huber_delta=args.huber_delta, random_state=args.seed,
+                       deterministic=args.deterministic)
     described = (f" ({len(classes)} classes: " + ", ".join(map(str, classes)) + ")"
                  if classes is not None else "")
     print(f"{args.data}: {n_rows} rows, {len(features)} input columns; {task} of "
@@ -345,7 +362,7 @@ def train_command(args):
             batch_size=min(args.batch_size, len(train_rows)), optimizer=args.optimizer,
             learning_rate=args.learning_rate, validation_data=validation,
             early_stopping=nncore.EarlyStopping(args.patience) if args.patience else None,
-            progress=not args.no_progress)
+            progress=not args.no_progress, class_weight=args.class_weight)
     except ValueError as exc:  # a step's loss was not finite
         raise CommandError(f"training failed: {exc}; try a smaller --learning-rate",
                            status=1) from None

@@ -28,7 +28,8 @@ from nncore._kernels import ACTIVATION_CODES, LOSS_CODES
 from nncore._progress import ProgressBar
 from nncore._typing import ArrayLike, DTypeLike, FloatArray, RandomStateLike
 from nncore._validation import (
-    check_batch_size, check_below_one_in, check_bool, check_choice, check_dtype, check_inputs,
+    check_batch_size, check_below_one_in, check_bool, check_choice, check_class_targets,
+    check_class_weight, check_dtype, check_inputs,
     check_layer_sizes, check_learning_rate, check_nonnegative_scalar, check_out, check_outputs,
     check_positive_int, check_positive_scalar, check_random_state, check_sample_weight,
     check_same_samples, check_targets,
@@ -52,13 +53,16 @@ class MLP:
     ----------
     layer_sizes : sequence of int
         Widths from the inputs to the outputs, e.g. ``(64, 32, 10)``.
-    activation : {"relu", "identity", "logistic", "tanh", "leaky_relu"}, default "relu"
-        The hidden layers' activation.
-    output_activation : {"identity", "logistic", "tanh", "relu", "leaky_relu", "softmax", "exp"}, optional
+    activation : {"relu", "identity", "logistic", "tanh", "leaky_relu", "gelu", "silu", "elu", "softplus"}, default "relu"
+        The hidden layers' activation. gelu is z Phi(z) (Phi the standard
+        normal distribution: PyTorch's exact GELU), silu z sigmoid(z), elu
+        z for z > 0 else exp(z) - 1, softplus log(1 + exp(z)), and z above
+        20 (PyTorch's threshold).
+    output_activation : {"identity", "logistic", "tanh", "relu", "leaky_relu", "gelu", "silu", "elu", "softplus", "softmax", "exp"}, optional
         Defaults to what ``loss`` implies: softmax for cross_entropy,
         logistic for binary_cross_entropy, exp for poisson, identity
         otherwise. exp is for the output layer only.
-    loss : {"squared_error", "sse", "binary_cross_entropy", "cross_entropy", "poisson"}, optional
+    loss : {"squared_error", "sse", "absolute_error", "huber", "binary_cross_entropy", "cross_entropy", "poisson"}, optional
         Defaults to what ``output_activation`` implies: cross_entropy for
         softmax, binary_cross_entropy for logistic, poisson for exp,
         squared_error otherwise.
@@ -66,6 +70,12 @@ class MLP:
         - ``sse``: sum over samples and outputs of (a - y)**2 (the tutorial's).
         - ``squared_error``: mean over samples of half the sum over outputs
           of (a - y)**2.
+        - ``absolute_error``: mean over samples of the sum over outputs of
+          |a - y|; its gradient at a == y is 0 (PyTorch's sign(0)).
+        - ``huber``: mean over samples of the sum over outputs of
+          (a - y)**2 / 2 where |a - y| <= huber_delta, else
+          huber_delta * (|a - y| - huber_delta / 2) (PyTorch's HuberLoss;
+          squared_error where the errors are small).
         - ``binary_cross_entropy``: mean over samples of the sum over outputs
           of -(y log a + (1 - y) log(1 - a)); needs a logistic output.
         - ``cross_entropy``: mean over samples of -sum y log a; needs a
@@ -93,6 +103,8 @@ class MLP:
         (re)initialisation, so fits are repeatable.
     negative_slope : float, default 0.01
         The leaky ReLU's slope for negative inputs.
+    huber_delta : float, default 1.0
+        Where the ``huber`` loss turns from quadratic to linear; > 0.
     deterministic : bool, default False
         Whether every matrix product runs in nncore's own kernels, which sum
         each output in a fixed order (see ``_gemm.h``), instead of going to
@@ -132,7 +144,7 @@ class MLP:
                  output_activation: Optional[str] = None, loss: Optional[str] = None,
                  bias: bool = True, dtype: DTypeLike = np.float64,
                  random_state: RandomStateLike = None, negative_slope: float = 0.01,
-                 deterministic: bool = False) -> None:
+                 huber_delta: float = 1.0, deterministic: bool = False) -> None:
         self.layer_sizes = check_layer_sizes(layer_sizes)
         self.activation = check_choice("activation", activation, HIDDEN_ACTIVATIONS)
         self.output_activation, self.loss_name = _resolve_head(
@@ -140,6 +152,7 @@ class MLP:
         self.bias = check_bool("bias", bias)
         self.dtype = check_dtype(dtype)
         self.negative_slope = check_nonnegative_scalar("negative_slope", negative_slope, self.dtype)
+        self.huber_delta = check_positive_scalar("huber_delta", huber_delta, self.dtype)
         self.deterministic = check_bool("deterministic", deterministic)
         check_random_state(random_state)
         self.random_state = random_state
@@ -157,7 +170,7 @@ class MLP:
         self._engine = engine_class(self.dtype)(
             self.layer_sizes, (self.bias,) * (len(self.layer_sizes) - 1), activations,
             LOSS_CODES[self.loss_name], self.negative_slope, 1,
-            NEVER_BLAS if self.deterministic else BLAS_THRESHOLD)
+            NEVER_BLAS if self.deterministic else BLAS_THRESHOLD, huber_delta=self.huber_delta)
         self._attach_views()
 
     def _attach_views(self):
@@ -218,12 +231,14 @@ class MLP:
             "bias": self.bias,
             "dtype": self.dtype.name,
             "negative_slope": self.negative_slope,
+            "huber_delta": self.huber_delta,
             "deterministic": self.deterministic,
         }
 
     def __repr__(self):
+        huber = f", huber_delta={self.huber_delta}" if self.loss_name == "huber" else ""
         return (f"MLP({self.layer_sizes}, activation={self.activation!r}, "
-                f"output_activation={self.output_activation!r}, loss={self.loss_name!r}, "
+                f"output_activation={self.output_activation!r}, loss={self.loss_name!r}{huber}, "
                 f"bias={self.bias}, dtype={self.dtype.name}"
                 + (", deterministic=True)" if self.deterministic else ")"))
 
@@ -329,7 +344,8 @@ class MLP:
             validation_data: Optional[tuple[ArrayLike, ...]] = None,
             early_stopping: Union[None, bool, EarlyStopping] = None,
             callback: Optional[Callable[[int, dict[str, float]], Optional[bool]]] = None,
-            progress: bool = False, warm_start: bool = False) -> History:
+            progress: bool = False, warm_start: bool = False,
+            class_weight: Union[None, str, dict[int, float]] = None) -> History:
         """Train on (X, y) for ``epochs`` passes over the data.
 
         Every epoch runs in compiled code without the GIL: shuffling by a
@@ -375,6 +391,15 @@ class MLP:
             Continue from the current parameters and optimizer state
             (reset if the optimizer's kind changes). Otherwise the
             parameters are drawn afresh from ``random_state`` first.
+        class_weight : None, "balanced" or dict, optional
+            For the classification losses: each sample's weight is its
+            class's weight, times ``sample_weight`` if given (the same bits
+            as passing that product as ``sample_weight``). A dict maps class
+            indices (the output column for cross_entropy, 0 or 1 for one
+            binary_cross_entropy output) to weights >= 0, 1 for classes it
+            leaves out; "balanced" is n_samples / (n_classes * the class's
+            count), n_classes the classes present (scikit-learn's).
+            Needs one class per sample: one-hot cross_entropy targets.
 
         Returns
         -------
@@ -395,17 +420,21 @@ class MLP:
                            learning_rate=learning_rate, shuffle=shuffle,
                            random_state=random_state, sample_weight=sample_weight, l2=l2,
                            validation_data=validation_data, early_stopping=early_stopping,
-                           callback=callback, progress=progress, reinitialize=not warm_start)
+                           callback=callback, progress=progress, reinitialize=not warm_start,
+                           class_weight=class_weight)
 
     def partial_fit(self, X: ArrayLike, y: ArrayLike, *, batch_size: Optional[int] = None,
                     optimizer: Union[None, str, SGD, Adam] = None,
                     learning_rate: Optional[float] = None, shuffle: bool = True,
                     random_state: RandomStateLike = None,
-                    sample_weight: Optional[ArrayLike] = None, l2: float = 0.0) -> History:
+                    sample_weight: Optional[ArrayLike] = None, l2: float = 0.0,
+                    class_weight: Optional[dict[int, float]] = None) -> History:
         """One epoch from the current parameters and optimizer state.
 
         ``optimizer`` defaults to the last one used (SGD if none). Other
-        arguments are those of ``fit``. Returns a ``History`` of one epoch.
+        arguments are those of ``fit``, but ``class_weight`` is None or a
+        dict: "balanced" needs the whole data set's class counts. Returns a
+        ``History`` of one epoch.
         """
         if optimizer is None:
             optimizer = self.optimizer_ if self.optimizer_ is not None else "sgd"
@@ -416,7 +445,8 @@ class MLP:
                            learning_rate=learning_rate, shuffle=shuffle,
                            random_state=random_state, sample_weight=sample_weight, l2=l2,
                            validation_data=None, early_stopping=None, callback=None,
-                           progress=False, reinitialize=False)
+                           progress=False, reinitialize=False, class_weight=class_weight,
+                           whole_data=False)
 
     def _train(self, X, y, **options):
         # The lock first: a refused call changes nothing, not even by a check.
@@ -425,9 +455,11 @@ class MLP:
 
     def _train_alone(self, X, y, *, epochs, batch_size, optimizer, learning_rate, shuffle,
                      random_state, sample_weight, l2, validation_data, early_stopping,
-                     callback, progress, reinitialize):
+                     callback, progress, reinitialize, class_weight, whole_data=True):
         # Every check comes before the first change of state.
         inputs, targets, weights = self._check_data(X, y, sample_weight)
+        if class_weight is not None:
+            weights = self._class_weighted(targets, sample_weight, class_weight, whole_data)
         n_samples = inputs.shape[0]
         batch_size = check_batch_size(batch_size, n_samples)
         optimizer = _resolve_optimizer(optimizer, learning_rate, self.dtype)
@@ -595,6 +627,16 @@ class MLP:
                                       name=prefix + "sample_weight")
         return inputs, targets, weights
 
+    def _class_weighted(self, targets, sample_weight, class_weight, whole_data):
+        """The sample weights ``class_weight`` gives checked targets (times
+        ``sample_weight``), checked in the model's dtype."""
+        labels = check_class_targets(targets, self.loss_name)
+        classes = range(targets.shape[1] if self.loss_name == "cross_entropy" else 2)
+        class_weight = check_class_weight(class_weight, classes, allow_balanced=whole_data)
+        product = class_sample_weight(labels, len(classes), class_weight,
+                                      check_sample_weight(sample_weight, len(labels), np.float64))
+        return check_sample_weight(product, len(labels), self.dtype, name="class_weight")
+
     def _check_validation(self, validation_data):
         if validation_data is None:
             return None
@@ -668,6 +710,25 @@ def load_with_extra(path: Union[str, os.PathLike[str]]) -> tuple[MLP, Optional[d
         model = MLP(**config)
         model._set_state(state)
     return model, extra
+
+
+def class_sample_weight(labels, n_classes, class_weight, sample_weight=None):
+    """float64 per-sample weights: the weight of each sample's class (labels
+    are class indices below n_classes; class_weight "balanced" or a checked
+    dict from index to weight, 1 for the classes it leaves out), times
+    sample_weight (float64) if given. "balanced" is scikit-learn's
+    compute_class_weight over the classes present: n_samples / (n_classes
+    present * count)."""
+    if isinstance(class_weight, str):
+        present, index = np.unique(labels, return_inverse=True)
+        per_class = len(labels) / (len(present) * np.bincount(index).astype(np.float64))
+        weights = per_class[index]
+    else:
+        per_class = np.ones(n_classes)
+        for label, weight in class_weight.items():
+            per_class[int(label)] = weight
+        weights = per_class[labels]
+    return weights if sample_weight is None else weights * sample_weight
 
 
 def _resolve_head(output_activation, loss, n_outputs):

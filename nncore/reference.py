@@ -25,9 +25,12 @@ Where this module departs from the printed text, and why:
    methods; the classes keep the text's own one-liners, and a test checks
    that the steps compose to them. The others go beyond the tutorial: the
    activations ``tanh_*``, ``relu_*``, ``leaky_relu_*`` (with a ``slope``
-   for negative inputs), ``softmax_*``, ``exp_*`` and ``activation_forward`` /
-   ``activation_backward`` (which pick one by name); the losses
-   ``weighted_squared_error_backward``, ``logistic_cross_entropy_backward``,
+   for negative inputs), ``softmax_*``, ``exp_*``, ``gelu_*``, ``silu_*``,
+   ``elu_*``, ``softplus_*`` (whose backward passes take the pre-activations,
+   not the outputs) and ``activation_forward`` / ``activation_backward``
+   (which pick one by name); the losses
+   ``weighted_squared_error_backward``, ``absolute_error_backward``,
+   ``huber_backward``, ``logistic_cross_entropy_backward``,
    ``softmax_cross_entropy_backward`` and ``poisson_backward`` (optional per-sample weights and a
    scale ``factor``); the optimizer steps ``momentum_update`` and
    ``adam_update``; and the L2 penalty ``l2_backward``. Each has the
@@ -39,6 +42,8 @@ Where this module departs from the printed text, and why:
    pass them in that dtype to get the kernels' bits.
 """
 from typing import Any
+
+import math
 
 import numpy as np
 
@@ -63,9 +68,20 @@ __all__ = [
     "softmax_backward",
     "exp_forward",
     "exp_backward",
+    "gelu_forward",
+    "gelu_backward",
+    "silu_forward",
+    "silu_backward",
+    "elu_forward",
+    "elu_backward",
+    "softplus_forward",
+    "softplus_backward",
+    "activation_needs_total",
     "activation_forward",
     "activation_backward",
     "weighted_squared_error_backward",
+    "absolute_error_backward",
+    "huber_backward",
     "logistic_cross_entropy_backward",
     "softmax_cross_entropy_backward",
     "poisson_backward",
@@ -194,7 +210,70 @@ def exp_backward(grad_output, output):
     return grad_output * output
 
 
-ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu", "softmax", "exp")
+def _erfc(x):
+    """erfc, element-wise (the standard library's), in x's dtype."""
+    return np.vectorize(math.erfc, otypes=[np.float64])(x).astype(x.dtype)
+
+
+def gelu_forward(total):
+    """GELU (PyTorch's exact form): total * Phi(total), Phi the standard normal
+    distribution, Phi(z) = erfc(-z / sqrt(2)) / 2."""
+    wide = total.astype(np.float64)
+    return (wide * 0.5 * _erfc(-wide / np.sqrt(2))).astype(total.dtype)
+
+
+def gelu_backward(grad_output, total):
+    """Chain rule through GELU, given its input z: grad_output * (Phi(z) + z phi(z)),
+    phi(z) = exp(-z**2 / 2) / sqrt(2 pi)."""
+    z = total.astype(np.float64)
+    derivative = 0.5 * _erfc(-z / np.sqrt(2)) + z * np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi)
+    return grad_output * derivative.astype(total.dtype)
+
+
+def silu_forward(total):
+    """SiLU: total * sigmoid(total), written total / (1 + exp(-total))."""
+    with np.errstate(over="ignore"):
+        return total / (1 + np.exp(-total))
+
+
+def silu_backward(grad_output, total):
+    """Chain rule through SiLU, given its input z: grad_output * s * (1 + z (1 - s)), s = sigmoid(z)."""
+    s = sigmoid(total)
+    return grad_output * (s * (1 + total * (1 - s)))
+
+
+def elu_forward(total):
+    """ELU with alpha 1: total where total > 0, else exp(total) - 1 (as expm1)."""
+    return np.where(total > 0, total, np.expm1(np.minimum(total, 0)))
+
+
+def elu_backward(grad_output, total):
+    """Chain rule through ELU, given its input z: grad_output where z > 0, else grad_output * exp(z)."""
+    return np.where(total > 0, grad_output, grad_output * np.exp(np.minimum(total, 0)))
+
+
+def softplus_forward(total):
+    """softplus with PyTorch's defaults (beta 1, threshold 20): total where
+    total > 20, else log(1 + exp(total)), written max(total, 0) + log1p(exp(-|total|))."""
+    return np.where(total > 20, total, np.maximum(total, 0) + np.log1p(np.exp(-np.abs(total))))
+
+
+def softplus_backward(grad_output, total):
+    """Chain rule through softplus, given its input z: grad_output where z > 20,
+    else grad_output * sigmoid(z)."""
+    return np.where(total > 20, grad_output, grad_output * sigmoid(total))
+
+
+ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu", "softmax", "exp", "gelu", "silu",
+               "elu", "softplus")
+# Activations whose backward pass reads the pre-activations, not the outputs.
+FROM_TOTAL = {"gelu": gelu_backward, "silu": silu_backward, "elu": elu_backward,
+              "softplus": softplus_backward}
+
+
+def activation_needs_total(activation):
+    """Whether the backward pass of the activation named ``activation`` reads its pre-activations."""
+    return activation in FROM_TOTAL
 
 
 def activation_forward(activation, total, slope):
@@ -213,11 +292,22 @@ def activation_forward(activation, total, slope):
         return softmax_forward(total)
     if activation == "exp":
         return exp_forward(total)
+    if activation == "gelu":
+        return gelu_forward(total)
+    if activation == "silu":
+        return silu_forward(total)
+    if activation == "elu":
+        return elu_forward(total)
+    if activation == "softplus":
+        return softplus_forward(total)
     raise ValueError(f"activation: got {activation!r}, expected one of {ACTIVATIONS}")
 
 
-def activation_backward(activation, grad_output, output, slope):
-    """Chain rule through the activation named ``activation``, given its output."""
+def activation_backward(activation, grad_output, total, output, slope):
+    """Chain rule through the activation named ``activation``, given its input
+    total and its output (each activation reads one of them)."""
+    if activation in FROM_TOTAL:
+        return FROM_TOTAL[activation](grad_output, total)
     if activation == "identity":
         return grad_output.copy()
     if activation == "logistic":
@@ -247,6 +337,36 @@ def weighted_squared_error_backward(output, target, sample_weight, factor):
     gradient = (factor * sample_weight)[:, np.newaxis] * (output - target)
     error = output.astype(np.float64) - target.astype(np.float64)
     loss = np.sum(sample_weight * np.sum(error**2, axis=1))
+    return gradient, float(loss)
+
+
+def absolute_error_backward(output, target, sample_weight, factor):
+    """Gradient factor * w * sign(output - target) (sign(0) = 0, as PyTorch's),
+    and the loss sum over samples of w * sum(|output - target|).
+
+    Returns (gradient, loss), as weighted_squared_error_backward.
+    """
+    if sample_weight is None:
+        sample_weight = np.ones(len(output), dtype=output.dtype)
+    gradient = (factor * sample_weight)[:, np.newaxis] * np.sign(output - target)
+    error = output.astype(np.float64) - target.astype(np.float64)
+    loss = np.sum(sample_weight * np.sum(np.abs(error), axis=1))
+    return gradient, float(loss)
+
+
+def huber_backward(output, target, sample_weight, factor, delta):
+    """Gradient factor * w * clip(output - target, -delta, delta), and the loss
+    sum over samples of w * sum(huber(output - target)), huber(e) = e**2 / 2
+    where |e| <= delta, else delta * (|e| - delta / 2) (PyTorch's HuberLoss).
+
+    Returns (gradient, loss), as weighted_squared_error_backward.
+    """
+    if sample_weight is None:
+        sample_weight = np.ones(len(output), dtype=output.dtype)
+    gradient = (factor * sample_weight)[:, np.newaxis] * np.clip(output - target, -delta, delta)
+    size = np.abs(output.astype(np.float64) - target.astype(np.float64))
+    losses = np.where(size <= delta, 0.5 * size * size, delta * (size - 0.5 * delta))
+    loss = np.sum(sample_weight * np.sum(losses, axis=1))
     return gradient, float(loss)
 
 

@@ -52,8 +52,10 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from nncore._buffers import ParameterList
 from nncore._exclusive import Exclusive
 from nncore._typing import ArrayLike, FloatArray, RandomStateLike
-from nncore._validation import check_inputs, check_sample_weight, check_targets
-from nncore.model import MLP
+from nncore._validation import (
+    check_class_weight, check_inputs, check_sample_weight, check_targets,
+)
+from nncore.model import MLP, class_sample_weight
 from nncore.optimizers import SGD, Adam
 
 # scikit-learn's output layer and loss for each kind of target, as nncore's
@@ -305,6 +307,7 @@ class _BaseMLP(BaseEstimator):
             sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
         if y.ndim == 1:
             y = y.reshape((-1, 1))
+        sample_weight = self._class_weighted(y, sample_weight, incremental)
         layer_units = [X.shape[1]] + hidden_layer_sizes + [y.shape[1]]
         initial = None
         if first_pass:
@@ -324,6 +327,10 @@ class _BaseMLP(BaseEstimator):
             else:
                 self._fit_stochastic(X, y, sample_weight, random_state, incremental)
         return self
+
+    def _class_weighted(self, y, sample_weight, incremental):
+        """The sample weights training uses, from the binarized targets y."""
+        return sample_weight
 
     def _initial_parameters(self, layer_units):
         """The assigned coefs_ and intercepts_, their shapes checked against the
@@ -723,10 +730,20 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     Differences: sample weights must be >= 0 with a positive sum, and
     diverging steps are undone rather than trained on (above).
+
+    One parameter scikit-learn's MLPClassifier lacks: ``class_weight``
+    (None, "balanced" or a dict from class label to weight >= 0, 1 for the
+    classes it leaves out), which trains as ``sample_weight`` set to each
+    sample's class weight (times the ``sample_weight`` given) would, bit for
+    bit. "balanced" is n_samples / (n_classes * the class's count), as
+    scikit-learn's ``compute_class_weight``; ``partial_fit`` takes a dict
+    only. At its default, None, results are scikit-learn's.
     """
 
     _parameter_constraints = dict(_SklearnClassifier._parameter_constraints)
     _parameter_constraints["deterministic"] = ["boolean"]
+    # Checked in full (the classes are known) by _class_weighted.
+    _parameter_constraints["class_weight"] = [None, str, dict]
     loss = "log_loss"  # its one loss; a class attribute, as it is no parameter
 
     def __init__(self, hidden_layer_sizes: Union[int, Sequence[int]] = (100,),
@@ -740,11 +757,30 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                  early_stopping: bool = False, validation_fraction: float = 0.1,
                  beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8,
                  n_iter_no_change: Union[int, float] = 10, max_fun: int = 15000,
+                 class_weight: Union[None, str, dict[Any, float]] = None,
                  deterministic: bool = False) -> None:
         _store_parameters(self, locals())
 
     def _score_function(self, y, y_pred, sample_weight):
         return accuracy_score(y, y_pred, sample_weight=sample_weight)
+
+    def _class_weighted(self, y, sample_weight, incremental):
+        """``class_weight`` as sample weights: each sample's class weight times
+        its ``sample_weight`` (the bits of passing that product as
+        ``sample_weight``). "balanced" is scikit-learn's, over the classes in
+        y; partial_fit takes a dict only (it sees a part of the data)."""
+        if self.class_weight is None:
+            return sample_weight
+        if self._label_binarizer.y_type_.startswith("multilabel"):
+            raise ValueError("class_weight: got a class weighting with multilabel targets, "
+                             "expected binary or multiclass targets (one class per sample)")
+        class_weight = check_class_weight(self.class_weight, self.classes_,
+                                          allow_balanced=not incremental)
+        if isinstance(class_weight, dict):
+            class_weight = {int(np.flatnonzero(self.classes_ == label)[0]): weight
+                            for label, weight in class_weight.items()}
+        labels = y.argmax(axis=1) if y.shape[1] > 1 else y[:, 0].astype(np.intp)
+        return class_sample_weight(labels, len(self.classes_), class_weight, sample_weight)
 
     def _head(self):
         if self._label_binarizer.y_type_ == "multiclass":

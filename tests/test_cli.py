@@ -111,6 +111,40 @@ def test_train_regresses_a_numeric_target(regressor):
     assert "RMSE: train" in out
 
 
+@pytest.mark.parametrize("options, loss", [
+    (["--loss", "huber", "--huber-delta", "0.5", "--activation", "gelu"], "huber"),
+    (["--loss", "absolute_error", "--activation", "silu"], "absolute_error"),
+    (["--activation", "elu"], "squared_error"),
+    (["--activation", "softplus"], "squared_error"),
+])
+def test_train_with_the_new_activations_and_losses(options, loss, tmp_path):
+    raw, y = regression_rows(n_rows=60)
+    write_csv(tmp_path / "prices.csv", ["a", "b", "c", "price"],
+              [[*map(repr, row), repr(value)] for row, value in zip(raw.tolist(), y.tolist())])
+    result = run("train", "prices.csv", "--target", "price", "--layers", "8", "--epochs", "20",
+                 "--no-progress", "--save", "model.npz", *options, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"loss={loss!r}" in result.stdout
+    model = nncore.load(tmp_path / "model.npz")
+    assert (model.loss_name, model.activation) == (loss, options[options.index("--activation") + 1])
+    if loss == "huber":
+        assert model.huber_delta == 0.5 and "huber_delta=0.5" in result.stdout
+
+
+def test_train_with_balanced_class_weight(tmp_path):
+    raw, labels = classification_rows(n_rows=90)
+    write_csv(tmp_path / "animals.csv", ["x1", "x2", "animal"],
+              [[*map(repr, row), label] for row, label in zip(raw.tolist(), labels)])
+    common = ["train", "animals.csv", "--target", "animal", "--epochs", "5", "--no-progress",
+              "--validation", "0"]
+    weighted = run(*common, "--class-weight", "balanced", "--save", "weighted.npz", cwd=tmp_path)
+    plain = run(*common, "--save", "plain.npz", cwd=tmp_path)
+    assert weighted.returncode == 0 and plain.returncode == 0, weighted.stderr + plain.stderr
+    # The same seed and data: only the weights differ.
+    assert not np.array_equal(nncore.load(tmp_path / "weighted.npz").params_,
+                              nncore.load(tmp_path / "plain.npz").params_)
+
+
 def test_info_describes_the_model_and_its_metadata(classifier):
     folder = classifier[0]
     result = run("info", "animals.npz", cwd=folder)
@@ -270,6 +304,20 @@ def test_bad_data(text, message, folder, capsys):
     (folder / "data.csv").write_text(text)
     err = fails(["train", "data.csv", "--target", "y"], capsys)
     assert err.startswith(f"nncore train: error: {message}") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--loss", "huber"], "--loss: got huber for a classification, expected a regression"),
+    (["--task", "regress", "--class-weight", "balanced"],
+     "--class-weight: got balanced for a regression, expected a classification"),
+    (["--huber-delta", "0"], "argument --huber-delta:"),
+    (["--class-weight", "even"], "argument --class-weight: invalid choice: 'even'"),
+    (["--loss", "poisson"], "argument --loss: invalid choice: 'poisson'"),
+    (["--activation", "swish"], "argument --activation: invalid choice: 'swish'"),
+])
+def test_bad_recipe_options(args, message, folder, capsys):
+    err = fails(["train", "good.csv", "--target", "y", *args], capsys)
+    assert f"nncore train: error: {message}" in err
 
 
 def test_missing_column_lists_the_columns(folder, capsys):

@@ -2,6 +2,7 @@
 error, the exported network gives predict's bits, row by row, for every
 activation, with and without biases, at depths 1 to 4, in both dtypes, with
 weights large enough to saturate the activations."""
+import importlib.util
 import shutil
 import subprocess
 
@@ -10,6 +11,10 @@ import pytest
 
 import nncore
 from nncore._config import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from nncore.export._network import EXPORTED_ACTIVATIONS
+
+HIDDEN_ACTIVATIONS = [name for name in HIDDEN_ACTIVATIONS if name in EXPORTED_ACTIVATIONS]
+OUTPUT_ACTIVATIONS = [name for name in OUTPUT_ACTIVATIONS if name in EXPORTED_ACTIVATIONS]
 
 COMPILERS = [name for name in ("gcc", "clang") if shutil.which(name)]
 FLAGS = ["-std=c99", "-O2", "-ffp-contract=off", "-Wall", "-Wextra", "-Wpedantic", "-Werror"]
@@ -214,3 +219,13 @@ def test_unfitted_estimator_refuses(tmp_path):
 
     with pytest.raises(NotFittedError):
         nncore.MLPClassifier().to_c(tmp_path)
+
+
+@pytest.mark.parametrize("activation", ["gelu", "silu", "elu", "softplus"])
+def test_activations_not_exported_yet_are_refused(tmp_path, activation):
+    model = nncore.MLP((3, 4, 1), activation=activation, random_state=0)
+    with pytest.raises(ValueError, match=f"activation: got '{activation}', which the ONNX and C exports"):
+        model.to_c(tmp_path)
+    if importlib.util.find_spec("onnx") is not None:
+        with pytest.raises(ValueError, match=f"activation: got '{activation}'"):
+            model.to_onnx()

@@ -11,6 +11,10 @@ import pytest
 
 import nncore
 from nncore._config import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from nncore.export._network import EXPORTED_ACTIVATIONS
+
+HIDDEN_ACTIVATIONS = [name for name in HIDDEN_ACTIVATIONS if name in EXPORTED_ACTIVATIONS]
+OUTPUT_ACTIVATIONS = [name for name in OUTPUT_ACTIVATIONS if name in EXPORTED_ACTIVATIONS]
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")

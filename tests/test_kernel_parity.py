@@ -236,8 +236,20 @@ OWN_KERNELS = {
     "leaky_relu": ("leaky_relu_forward", "leaky_relu_backward"),
     "softmax": ("softmax_forward", "softmax_backward"),
     "exp": ("exp_forward", "exp_backward"),
+    "gelu": ("gelu_forward", "gelu_backward"),
+    "silu": ("silu_forward", "silu_backward"),
+    "elu": ("elu_forward", "elu_backward"),
+    "softplus": ("softplus_forward", "softplus_backward"),
 }
 SLOPE = 0.01
+# The activations whose backward pass reads the pre-activations.
+FROM_TOTAL = ("gelu", "silu", "elu", "softplus")
+# Theirs against the reference's NumPy/libm formulas: a few ulp each side;
+# GELU's reference rounds -z / sqrt(2) before erfc, which multiplies that
+# rounding by up to z**2 (at |z| ~ 10, 100 ulp): checked to the last few
+# ulp against mpmath in test_math_accuracy.py instead.
+FROM_TOTAL_ULP = 16
+GELU_RTOL = {np.dtype(np.float64): 1e-13, np.dtype(np.float32): 16 * np.finfo(np.float32).eps}
 
 
 def own_kernel(name, step, *arrays):
@@ -245,6 +257,8 @@ def own_kernel(name, step, *arrays):
     kernel = OWN_KERNELS[name][step]
     if kernel is None:
         arrays[-1][...] = arrays[0]
+    elif name in FROM_TOTAL and step == 1:  # from (G, Z, A) to D, without A
+        getattr(kernels, kernel)(arrays[0].reshape(-1), arrays[1].reshape(-1), arrays[3].reshape(-1))
     elif name == "softmax":
         getattr(kernels, kernel)(*arrays)
     else:  # element-wise: on flat views of the same memory
@@ -253,6 +267,38 @@ def own_kernel(name, step, *arrays):
 
 def test_every_activation_code_is_tested():
     assert set(OWN_KERNELS) == set(ACTIVATION_CODES) == set(reference.ACTIVATIONS)
+
+
+@pytest.mark.parametrize("name", OWN_KERNELS)
+def test_activation_needs_total(name):
+    assert kernels.activation_needs_total(name) == reference.activation_needs_total(name) \
+        == (name in FROM_TOTAL)
+
+
+def check_from_total(name, value, expected, dtype, scale=1.0):
+    rtol = GELU_RTOL[dtype] if name == "gelu" else FROM_TOTAL_ULP * eps(dtype)
+    # Near a zero of f or f', the rounding of a larger term is what is left.
+    np.testing.assert_allclose(value, expected, rtol=rtol, atol=rtol * scale)
+
+
+@pytest.mark.parametrize("size", FLAT_SIZES)
+@pytest.mark.parametrize("name", FROM_TOTAL)
+def test_from_total_flat_kernels(name, size, dtype, rng):
+    total = logits(size, dtype, rng)
+    out = np.full_like(total, np.nan)
+    getattr(kernels, f"{name}_forward")(total, out)
+    check_from_total(name, out, getattr(reference, f"{name}_forward")(total), dtype,
+                     np.abs(total).max())
+    grad = rng.standard_normal(size).astype(dtype)
+    delta = np.full_like(grad, np.nan)
+    getattr(kernels, f"{name}_backward")(grad, total, delta)
+    check_from_total(name, delta, getattr(reference, f"{name}_backward")(grad, total), dtype,
+                     np.abs(grad).max())
+    # In place: Z and A may be one array, and so may G and D.
+    getattr(kernels, f"{name}_backward")(grad, total, grad)
+    np.testing.assert_array_equal(grad, delta)
+    getattr(kernels, f"{name}_forward")(total, total)
+    np.testing.assert_array_equal(total, out)
 
 
 @pytest.mark.parametrize("shape", ROW_SHAPES)
@@ -268,6 +314,8 @@ def test_activation_forward(name, shape, dtype, rng):
     expected = reference.activation_forward(name, total, dtype.type(SLOPE))
     if name in ("logistic", "tanh", "exp"):
         np.testing.assert_allclose(out, expected, rtol=OWN_EXP_ULP * eps(dtype), atol=0)
+    elif name in FROM_TOTAL:
+        check_from_total(name, out, expected, dtype, np.abs(total).max())
     elif name == "softmax":
         np.testing.assert_allclose(out, expected, rtol=softmax_rtol(shape[1], dtype), atol=0)
     else:
@@ -281,20 +329,24 @@ def test_activation_forward(name, shape, dtype, rng):
 @pytest.mark.parametrize("name", OWN_KERNELS)
 def test_activation_backward(name, shape, dtype, rng):
     grad = rng.standard_normal(shape).astype(dtype)
-    outputs = reference.activation_forward(name, logits(shape, dtype, rng), dtype.type(SLOPE))
+    total = logits(shape, dtype, rng)
+    outputs = reference.activation_forward(name, total, dtype.type(SLOPE))
     delta = np.full_like(grad, np.nan)
-    kernels.activation_backward(name, grad, outputs, delta, SLOPE)
+    kernels.activation_backward(name, grad, total, outputs, delta, SLOPE)
     own = np.full_like(grad, np.nan)
-    own_kernel(name, 1, grad, outputs, own)
+    own_kernel(name, 1, grad, total, outputs, own) if name in FROM_TOTAL else \
+        own_kernel(name, 1, grad, outputs, own)
     np.testing.assert_array_equal(delta, own)
-    expected = reference.activation_backward(name, grad, outputs, dtype.type(SLOPE))
+    expected = reference.activation_backward(name, grad, total, outputs, dtype.type(SLOPE))
     if name == "softmax":
         np.testing.assert_allclose(delta, expected, rtol=2 * eps(dtype),
                                    atol=softmax_backward_atol(grad, shape[1], dtype))
+    elif name in FROM_TOTAL:
+        check_from_total(name, delta, expected, dtype, np.abs(grad).max())
     else:
         np.testing.assert_array_equal(delta, expected)
     # G and D may be one array.
-    kernels.activation_backward(name, grad, outputs, grad, SLOPE)
+    kernels.activation_backward(name, grad, total, outputs, grad, SLOPE)
     np.testing.assert_array_equal(grad, delta)
 
 
@@ -313,6 +365,40 @@ def test_weighted_squared_error_backward(shape, weighted, factor, dtype, rng):
     # Both sum in float64, in different orders; the kernel squares float32
     # errors after rounding them to float32 (a relative 2**-23 at most).
     assert loss == pytest.approx(expected_loss, rel=1e-13 if dtype == np.float64 else float(2 * eps(dtype)))
+
+
+@pytest.mark.parametrize("shape", ROW_SHAPES)
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("factor", [1.0, 0.37])
+def test_absolute_error_backward(shape, weighted, factor, dtype, rng):
+    outputs = rng.standard_normal(shape).astype(dtype)
+    targets = rng.standard_normal(shape).astype(dtype)
+    targets.flat[::3] = outputs.flat[::3]  # ties: their gradient is 0, sign(0)
+    weights = sample_weights(shape[0], weighted, dtype, rng)
+    grad = np.full_like(outputs, np.nan)
+    loss = kernels.absolute_error_backward(outputs, targets, weights, factor, grad)
+    expected_grad, expected_loss = reference.absolute_error_backward(
+        outputs, targets, weights, dtype.type(factor))
+    np.testing.assert_array_equal(grad, expected_grad)
+    assert np.all(grad.flat[::3] == 0)
+    assert loss == pytest.approx(expected_loss, rel=1e-13 if dtype == np.float64 else float(2 * eps(dtype)))
+
+
+@pytest.mark.parametrize("shape", ROW_SHAPES)
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("delta", [1.0, 0.3])
+def test_huber_backward(shape, weighted, delta, dtype, rng):
+    factor = 0.37
+    outputs = (rng.standard_normal(shape) * 2).astype(dtype)
+    targets = rng.standard_normal(shape).astype(dtype)
+    targets.flat[0] = outputs.flat[0] - dtype.type(delta)  # exactly at delta: quadratic there
+    weights = sample_weights(shape[0], weighted, dtype, rng)
+    grad = np.full_like(outputs, np.nan)
+    loss = kernels.huber_backward(outputs, targets, weights, factor, delta, grad)
+    expected_grad, expected_loss = reference.huber_backward(
+        outputs, targets, weights, dtype.type(factor), dtype.type(delta))
+    np.testing.assert_array_equal(grad, expected_grad)
+    assert loss == pytest.approx(expected_loss, rel=1e-13 if dtype == np.float64 else float(4 * eps(dtype)))
 
 
 @pytest.mark.parametrize("shape", ROW_SHAPES)
@@ -495,8 +581,23 @@ READ_ONLY_CALLS = {
         lambda r, w, s: kernels.activation_forward("tanh", r(3, 4), w(3, 4), 0.01),
         lambda r, w, s: into(w(3, 4), reference.activation_forward("tanh", r(3, 4), s(0.01)))),
     "activation_backward": (
-        lambda r, w, s: kernels.activation_backward("tanh", r(3, 4), r(3, 4), w(3, 4), 0.01),
-        lambda r, w, s: into(w(3, 4), reference.activation_backward("tanh", r(3, 4), r(3, 4), s(0.01)))),
+        lambda r, w, s: kernels.activation_backward("gelu", r(3, 4), r(3, 4), r(3, 4), w(3, 4), 0.01),
+        lambda r, w, s: into(w(3, 4), reference.activation_backward("gelu", r(3, 4), r(3, 4), r(3, 4),
+                                                                    s(0.01)))),
+    **{f"{name}_{step}": (
+        lambda r, w, s, kernel=f"{name}_{step}", n=2 if step == "forward" else 3: (
+            getattr(kernels, kernel)(*[r(5) for _ in range(n - 1)], w(5))),
+        lambda r, w, s, kernel=f"{name}_{step}", n=2 if step == "forward" else 3: into(
+            w(5), getattr(reference, kernel)(*[r(5) for _ in range(n - 1)])))
+       for name in ("gelu", "silu", "elu", "softplus") for step in ("forward", "backward")},
+    "absolute_error_backward": (
+        lambda r, w, s: kernels.absolute_error_backward(r(3, 4), r(3, 4), r(3), 1.0, w(3, 4)),
+        lambda r, w, s: into(w(3, 4), reference.absolute_error_backward(
+            r(3, 4), r(3, 4), r(3), s(1.0)))),
+    "huber_backward": (
+        lambda r, w, s: kernels.huber_backward(r(3, 4), r(3, 4), r(3), 1.0, 0.3, w(3, 4)),
+        lambda r, w, s: into(w(3, 4), reference.huber_backward(
+            r(3, 4), r(3, 4), r(3), s(1.0), s(0.3)))),
     "weighted_squared_error_backward": (
         lambda r, w, s: kernels.weighted_squared_error_backward(r(3, 4), r(3, 4), r(3), 2.0, w(3, 4)),
         lambda r, w, s: into(w(3, 4), reference.weighted_squared_error_backward(

@@ -70,7 +70,8 @@ CONSTRUCTOR_CASES = {
     "activation None": (dict(activation=None), ValueError, r"activation: got None, expected one of"),
     "unknown output activation": (dict(output_activation="sigmoid"), ValueError,
                                   r"output_activation: got 'sigmoid', expected one of 'identity', "
-                                  r"'logistic', 'tanh', 'relu', 'leaky_relu', 'softmax'"),
+                                  r"'logistic', 'tanh', 'relu', 'leaky_relu', 'gelu', 'silu', 'elu', "
+                                  r"'softplus', 'softmax', 'exp'"),
     "unknown loss": (dict(loss="mse"), ValueError,
                      r"loss: got 'mse', expected one of 'sse', 'squared_error', "
                      r"'binary_cross_entropy', 'cross_entropy'"),

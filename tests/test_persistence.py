@@ -82,8 +82,13 @@ def test_round_trip_is_bit_exact(optimizer, bias, dtype, tmp_path):
     dict(layer_sizes=(4, 3, 2), activation="relu", output_activation="tanh", dtype=np.float32),
     dict(layer_sizes=(4, 3, 2), loss="poisson"),
     dict(layer_sizes=(4, 3, 1), output_activation="exp", loss="squared_error", dtype=np.float32),
+    dict(layer_sizes=(4, 5, 2), activation="gelu", loss="huber", huber_delta=0.37),
+    dict(layer_sizes=(4, 5, 2), activation="silu", output_activation="softplus",
+         loss="absolute_error", dtype=np.float32),
+    dict(layer_sizes=(4, 5, 2), activation="elu", loss="huber", huber_delta=2.5, dtype=np.float32),
 ], ids=["softmax", "leaky_relu-sse", "logistic-bce-nobias", "relu-tanh-float32", "exp-poisson",
-        "exp-squared_error-float32"])
+        "exp-squared_error-float32", "gelu-huber", "silu-softplus-absolute-float32",
+        "elu-huber-float32"])
 def test_every_configuration_round_trips(options, tmp_path):
     options = dict(options)
     model = nncore.MLP(options.pop("layer_sizes"), random_state=4, **options)
@@ -415,3 +420,24 @@ def test_the_state_keeps_the_training_l2_and_optimizer_across_evaluations():
     # fit records its optimizer even when it runs no epoch.
     model.fit(x, y, epochs=0, optimizer=nncore.SGD(0.05, momentum=0.5))
     assert model.optimizer_ == nncore.SGD(0.05, momentum=0.5)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_huber_delta_round_trips_and_keeps_training_the_same(dtype, tmp_path):
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal((20, 4)), rng.standard_normal((20, 2)) * 3
+    model = nncore.MLP((4, 5, 2), activation="gelu", loss="huber", huber_delta=0.5, dtype=dtype,
+                       random_state=0)
+    model.fit(x, y, epochs=3, batch_size=4, optimizer="adam")
+    model.save(tmp_path / "model.npz")
+    loaded = nncore.load(tmp_path / "model.npz")
+    assert loaded.huber_delta == model.huber_delta == 0.5
+    assert loaded.get_config()["huber_delta"] == 0.5
+    assert loaded.loss(x, y) == model.loss(x, y)
+    # The delta shapes the loss: another one gives another value.
+    other = nncore.MLP((4, 5, 2), activation="gelu", loss="huber", huber_delta=2.0, dtype=dtype)
+    other.params_[...] = model.params_
+    assert other.loss(x, y) != model.loss(x, y)
+    model.fit(x, y, epochs=2, batch_size=4, optimizer="adam", warm_start=True, shuffle=False)
+    loaded.fit(x, y, epochs=2, batch_size=4, optimizer="adam", warm_start=True, shuffle=False)
+    np.testing.assert_array_equal(loaded.params_, model.params_, strict=True)

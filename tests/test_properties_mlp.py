@@ -80,6 +80,10 @@ def numpy_loss(model, X, y, sample_weight, l2):
     if model.loss_name in ("squared_error", "sse"):
         _, summed = reference.weighted_squared_error_backward(output, y, weights, 1.0)
         summed /= 2 if model.loss_name == "squared_error" else 1
+    elif model.loss_name == "absolute_error":
+        _, summed = reference.absolute_error_backward(output, y, weights, 1.0)
+    elif model.loss_name == "huber":
+        _, summed = reference.huber_backward(output, y, weights, 1.0, model.huber_delta)
     else:
         backward = {"binary_cross_entropy": reference.logistic_cross_entropy_backward,
                     "cross_entropy": reference.softmax_cross_entropy_backward,

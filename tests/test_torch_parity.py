@@ -43,6 +43,14 @@ def activate(name, z):
         return functional.leaky_relu(z, SLOPE)
     if name == "exp":
         return torch.exp(z)
+    if name == "gelu":
+        return functional.gelu(z, approximate="none")
+    if name == "silu":
+        return functional.silu(z)
+    if name == "elu":
+        return functional.elu(z)
+    if name == "softplus":
+        return functional.softplus(z)
     assert name == "softmax"
     return torch.softmax(z, dim=1)
 
@@ -65,6 +73,11 @@ def torch_loss(model, params, x, y, sample_weight, l2):
         per_sample = ((a - targets) ** 2).sum(dim=1)
     elif model.loss_name == "squared_error":
         per_sample = 0.5 * ((a - targets) ** 2).sum(dim=1)
+    elif model.loss_name == "absolute_error":
+        per_sample = functional.l1_loss(a, targets, reduction="none").sum(dim=1)
+    elif model.loss_name == "huber":
+        per_sample = functional.huber_loss(a, targets, reduction="none",
+                                           delta=model.huber_delta).sum(dim=1)
     elif model.loss_name == "binary_cross_entropy":
         per_sample = -(targets * torch.log(a) + (1 - targets) * torch.log(1 - a)).sum(dim=1)
     elif model.loss_name == "poisson":
@@ -151,6 +164,62 @@ def test_gradients_match_autograd_without_bias(head, weighted, l2):
 def test_gradients_match_autograd_unweighted_without_l2(head):
     model, x, y, _ = make_problem("leaky_relu", head, True, seed=200 + HEADS.index(head))
     assert_gradients_match(model, x, y, None, 0.0)
+
+
+NEW_ACTIVATIONS = ["gelu", "silu", "elu", "softplus"]
+NEW_LOSSES = ["absolute_error", "huber"]
+
+
+@pytest.mark.parametrize("name", NEW_ACTIVATIONS)
+def test_new_activations_values_match_torch(name):
+    # Wide pre-activations: both signs, the tails, softplus past its threshold of 20.
+    model = nncore.MLP((1, 1), output_activation=name, loss="squared_error")
+    model.coefs_[0][...] = 1.0
+    model.intercepts_[0][...] = 0.0
+    z = np.concatenate([np.linspace(-40, 40, 4001), np.linspace(-1, 1, 2001)])[:, None]
+    expected = activate(name, torch.as_tensor(z)).numpy()
+    ours = model.predict(z)
+    if name == "gelu":
+        # PyTorch's z (1 + erf(z / sqrt2)) / 2 cancels below z = -4 (at -8.3 it
+        # is 0): there the two agree to its absolute error only, and nncore's
+        # is checked against mpmath (test_activation_accuracy.py).
+        tail = z[:, 0] < -4
+        np.testing.assert_allclose(ours[tail], expected[tail], rtol=0, atol=1e-15)
+        ours, expected = ours[~tail], expected[~tail]
+    np.testing.assert_allclose(ours, expected, rtol=1e-10, atol=1e-300)
+
+
+@pytest.mark.parametrize("hidden", NEW_ACTIVATIONS)
+@pytest.mark.parametrize("loss", NEW_LOSSES)
+@pytest.mark.parametrize("huber_delta", [1.0, 0.25])
+def test_new_losses_and_activations_match_autograd_at_rtol_1e_10(hidden, loss, huber_delta):
+    model, x, y, weights = make_problem(hidden, (hidden, loss), True,
+                                        seed=300 + NEW_ACTIVATIONS.index(hidden))
+    model = nncore.MLP(SIZES, activation=hidden, output_activation=hidden, loss=loss,
+                       huber_delta=huber_delta, random_state=0)
+    model.params_[...] = np.random.default_rng(5).uniform(-1.5, 1.5, model.params_.size)
+    params = torch_params(model)
+    torch_value = torch_loss(model, params, x, y, weights, 0.3)
+    torch_value.backward()
+    expected = flat(param.grad for param in params.values())
+    gradients = model.gradients(x, y, sample_weight=weights, l2=0.3)
+    assert gradients.loss == pytest.approx(torch_value.item(), rel=1e-10)
+    np.testing.assert_allclose(flat_gradients(gradients, model), expected, rtol=1e-10,
+                               atol=1e-13 * np.abs(expected).max())
+
+
+def test_absolute_error_gradient_at_a_tie_is_torchs_sign_zero():
+    model = nncore.MLP((2, 2), loss="absolute_error", random_state=0)
+    x = np.array([[1.0, 2.0], [0.5, -1.0]])
+    y = model.predict(x)
+    y[1, 0] += 1.0  # one error that is not a tie
+    params = torch_params(model)
+    torch_loss(model, params, x, y, None, 0.0).backward()
+    gradients = model.gradients(x, y)
+    np.testing.assert_allclose(flat_gradients(gradients, model),
+                               flat(param.grad for param in params.values()), rtol=1e-15)
+    # Only the sample that is off contributes, and only through its first output.
+    np.testing.assert_array_equal(gradients.intercepts[0], [-0.5, 0.0])
 
 
 def test_biases_are_not_penalised():
