@@ -337,7 +337,7 @@ FIT_CASES = {
                           r"optimizer: got 'rmsprop', expected one of 'sgd', 'adam'"),
     "optimizer class": (dict(optimizer=nncore.Adam), TypeError,
                         r"optimizer: got <class 'nncore.optimizers.Adam'>, expected 'sgd', 'adam', "
-                        r"nncore.SGD\(...\) or nncore.Adam\(...\)"),
+                        r"'adamw', nncore.SGD\(...\), nncore.Adam\(...\) or nncore.AdamW\(...\)"),
     "optimizer None": (dict(optimizer=None), TypeError, r"optimizer: got None, expected 'sgd', 'adam'"),
     "learning_rate with an object": (dict(optimizer=nncore.SGD(0.1), learning_rate=0.2), ValueError,
                                      r"learning_rate: got 0.2 with an optimizer object "
