@@ -193,6 +193,21 @@ NNCORE_ELEMENT_UPDATES(f32, float, sqrtf)
         total_ += fn(__VA_ARGS__, i_);                                        \
     return total_ == 0;
 
+/* The body of Adam's and AdamW's step at element i: new_ := update, an
+ * element update of old, grads[i], &m and &s; the old P and moments kept,
+ * the new ones written; 0 if the new P and S are finite. */
+#define NNCORE_MOMENTS_AT(type, update)                                       \
+    type old = params[i], m = first[i], s = second[i];                        \
+    saved_first[i] = m;                                                       \
+    saved_second[i] = s;                                                      \
+    type new_ = update;                                                       \
+    first[i] = m;                                                             \
+    second[i] = s;                                                            \
+    grads[i] = old;                                                           \
+    params[i] = new_;                                                         \
+    /* An S that overflowed would freeze its P: divergence too. */            \
+    return NNCORE_ZERO_IF_FINITE(new_) + NNCORE_ZERO_IF_FINITE(s);
+
 #define NNCORE_BATCH_UPDATES(suffix, type)                                    \
     NNCORE_ALWAYS_INLINE type nncore_sgd_at_##suffix(                         \
         type *restrict params, type *restrict grads, type lr,                 \
@@ -256,18 +271,8 @@ NNCORE_ELEMENT_UPDATES(f32, float, sqrtf)
         type *restrict saved_second, type step_size, type beta_1, type beta_2, \
         type epsilon, ptrdiff_t i)                                            \
     {                                                                         \
-        type old = params[i], m = first[i], s = second[i];                    \
-        saved_first[i] = m;                                                   \
-        saved_second[i] = s;                                                  \
-        type new_ = nncore_adam_element_##suffix(old, grads[i], &m, &s,       \
-                                                 step_size, beta_1, beta_2,   \
-                                                 epsilon);                    \
-        first[i] = m;                                                         \
-        second[i] = s;                                                        \
-        grads[i] = old;                                                       \
-        params[i] = new_;                                                     \
-        /* An S that overflowed would freeze its P: divergence too. */        \
-        return NNCORE_ZERO_IF_FINITE(new_) + NNCORE_ZERO_IF_FINITE(s);        \
+        NNCORE_MOMENTS_AT(type, nncore_adam_element_##suffix(                 \
+            old, grads[i], &m, &s, step_size, beta_1, beta_2, epsilon))       \
     }                                                                         \
                                                                               \
     NNCORE_DISPATCH_SHORT static int nncore_adam_##suffix(                    \
@@ -286,15 +291,7 @@ NNCORE_ELEMENT_UPDATES(f32, float, sqrtf)
         type *restrict second, type *restrict saved_first,                    \
         type *restrict saved_second, nncore_adamw_constants_##suffix c, ptrdiff_t i)    \
     {                                                                         \
-        type old = params[i], m = first[i], s = second[i];                    \
-        saved_first[i] = m;                                                   \
-        saved_second[i] = s;                                                  \
-        type new_ = nncore_adamw_element_##suffix(old, grads[i], &m, &s, c);  \
-        first[i] = m;                                                         \
-        second[i] = s;                                                        \
-        grads[i] = old;                                                       \
-        params[i] = new_;                                                     \
-        return NNCORE_ZERO_IF_FINITE(new_) + NNCORE_ZERO_IF_FINITE(s);        \
+        NNCORE_MOMENTS_AT(type, nncore_adamw_element_##suffix(old, grads[i], &m, &s, c)) \
     }                                                                         \
                                                                               \
     NNCORE_DISPATCH_SHORT static int nncore_adamw_##suffix(                   \

@@ -140,10 +140,10 @@ class AdamW(Adam):
                 f"weight_decay={self.weight_decay!r})")
 
 
-OPTIMIZER_CLASSES = {"sgd": SGD, "adam": Adam, "adamw": AdamW}
+OPTIMIZER_CLASSES: dict[str, type[Union[SGD, Adam]]] = {"sgd": SGD, "adam": Adam, "adamw": AdamW}
 
 
-def optimizer_from_config(config: dict[str, Any]) -> Union[SGD, Adam, AdamW]:
+def optimizer_from_config(config: dict[str, Any]) -> Union[SGD, Adam]:
     """An optimizer from ``get_config()``'s dict (validated as the constructor does)."""
     options = dict(config)
     name = options.pop("name", None)
