@@ -42,6 +42,23 @@ def test_format_1_files_load_and_train_on_to_the_same_bits(name):
         np.testing.assert_array_equal(model.params_.view(np.uint8), expected[name].view(np.uint8))
 
 
+@pytest.mark.parametrize("name", list(FORMAT_1))
+def test_training_without_weight_decay_gives_the_bits_it_gave_before(name):
+    # The training that wrote the file, again: SGD (weight_decay=0) and
+    # Adam, in the fused and the batch paths, with L2.
+    saved = nncore.load(DATA / f"format_1_{name}.npz")
+    dtype = FORMAT_1[name]
+    x, y = format_1_data(dtype)
+    model = nncore.MLP((3, 4, 2), activation="tanh", dtype=dtype, random_state=3)
+    model.fit(x, y, epochs=2, batch_size=1, optimizer=saved.optimizer_, shuffle=False, l2=0.01)
+    model.fit(x, y, epochs=2, batch_size=4, optimizer=saved.optimizer_, shuffle=False, l2=0.01,
+              warm_start=True)
+    ours, theirs = model._get_state(), saved._get_state()
+    for member in ("params", "first_moment", "second_moment"):
+        np.testing.assert_array_equal(ours[member].view(np.uint8), theirs[member].view(np.uint8))
+    assert ours["step_count"] == theirs["step_count"] and ours["loss"] == theirs["loss"]
+
+
 def test_a_format_1_file_saves_as_format_2(tmp_path):
     model = nncore.load(DATA / "format_1_adam_f64.npz")
     model.save(tmp_path / "model.npz")
