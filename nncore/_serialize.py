@@ -111,6 +111,12 @@ def read(path: Path) -> tuple[dict[str, Any], dict[str, Any], Optional[dict[str,
     return config, state, extra
 
 
+def file_version(path: Path) -> int:
+    """The format version of a model file that ``read`` has accepted."""
+    with _readable(path):
+        return int(_read_members(path, ["version"])["version"])
+
+
 @contextlib.contextmanager
 def invalid_file(path):
     """What the checks of a file's contents raise, as a ValueError naming the file."""

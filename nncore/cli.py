@@ -674,7 +674,8 @@ def info_command(args):
             rows.append(("scores", ", ".join(f"{name} {value:.4g}" for name, value
                                              in extra.pop("scores").items())))
         rows.extend((str(key), str(value)) for key, value in extra.items())
-    print(f"{args.model}: {_serialize.FORMAT_NAME}, format version {_serialize.FORMAT_VERSION}")
+    print(f"{args.model}: {_serialize.FORMAT_NAME}, format version "
+          f"{_serialize.file_version(args.model)}")
     width = max(len(name) for name, _ in rows) + 1
     for name, value in rows:
         print(f"  {name + ':':<{width}} {value}")

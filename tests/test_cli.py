@@ -409,3 +409,12 @@ def test_without_weight_decay_the_optimizer_is_given_by_name(folder, monkeypatch
     assert "with adam on" in capsys.readouterr().out
     (options,) = calls
     assert options["optimizer"] == "adam" and options["clip_norm"] is None
+
+
+def test_info_names_the_file_s_format_version(capsys):
+    # A model saved before weight decay and clipping (tests/data/make_format_1.py).
+    path = os.path.join(os.path.dirname(__file__), "data", "format_1_adam_f64.npz")
+    assert cli.main(["info", path]) == 0
+    out = capsys.readouterr().out
+    assert "nncore.MLP, format version 1" in out and "clip norm" not in out
+    assert "optimizer:   Adam(learning_rate=0.01" in out
