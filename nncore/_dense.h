@@ -83,8 +83,8 @@ NNCORE_MATMUL_ROWS(nncore_matmul_rows_f32, float, nncore_v8f, 8)
  * then W[i, j] is updated from g by _optim.h's element update for `kind`
  * (NNCORE_SGD, with momentum if momentum > 0 and weight decay if
  * weight_decay > 0; NNCORE_ADAM, lr its step size; or NNCORE_ADAMW, from
- * the step's constants in adamw), as the general path does after summing the gradient into a
- * buffer, so both give the same bits. The old weights and moments go to
+ * the step's constants in adamw), as the general path does after summing
+ * the gradient into a buffer, so both give the same bits. The old weights and moments go to
  * saved_w, saved_v and saved_s, so a step whose new weights are not all
  * finite (the return value) can be undone exactly.
  * With inputs NULL the row is a bias: g := delta[j], no L2; the caller
@@ -120,7 +120,7 @@ NNCORE_MATMUL_ROWS(nncore_matmul_rows_f32, float, nncore_v8f, 8)
                                  type *restrict saved_s, ptrdiff_t n_out, int kind,   \
                                  type lr, type momentum, int nesterov, type beta_1,   \
                                  type beta_2, type epsilon, type l2, type weight_decay,\
-                                 nncore_adamw_constants_##suffix adamw)                         \
+                                 nncore_adamw_constants_##suffix adamw)               \
     {                                                                                 \
         int finite = 1;                                                               \
         if (kind == NNCORE_ADAMW) {                                                   \
@@ -161,7 +161,7 @@ NNCORE_MATMUL_ROWS(nncore_matmul_rows_f32, float, nncore_v8f, 8)
         type *saved_w, type *saved_v, type *saved_s, type *grad_inputs,               \
         ptrdiff_t n_in, ptrdiff_t n_out, int kind, type lr, type momentum,            \
         int nesterov, type beta_1, type beta_2, type epsilon, type l2,                \
-        type weight_decay, nncore_adamw_constants_##suffix adamw)                               \
+        type weight_decay, nncore_adamw_constants_##suffix adamw)                     \
     {                                                                                 \
         ptrdiff_t i = 0;                                                              \
         int finite = 1;                                                               \
@@ -213,9 +213,9 @@ NNCORE_MATMUL_ROWS(nncore_matmul_rows_f32, float, nncore_v8f, 8)
         type *saved_w, type *saved_v, type *saved_s, type *grad_inputs,               \
         ptrdiff_t n_in, ptrdiff_t n_out, int kind, type lr, type momentum,            \
         int nesterov, type beta_1, type beta_2, type epsilon, type l2,                \
-        type weight_decay, const nncore_adamw_constants_##suffix *adamw)                        \
+        type weight_decay, const nncore_adamw_constants_##suffix *adamw)              \
     {                                                                                 \
-        const nncore_adamw_constants_##suffix unused = {0};                                     \
+        const nncore_adamw_constants_##suffix unused = {0};                           \
         if (kind == NNCORE_ADAMW)                                                     \
             return name##_layer(inputs, delta, w, v, s, saved_w, saved_v, saved_s,    \
                                 grad_inputs, n_in, n_out, NNCORE_ADAMW, 0, 0, 0,      \

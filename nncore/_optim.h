@@ -90,13 +90,13 @@ static inline double nncore_adam_step_size(double lr, double beta_1, double beta
         type root_correction; /* (1 - b2**t) ** 0.5 */                        \
         type beta_2, epsilon;                                                 \
         type weight_1, weight_2; /* 1 - b1, 1 - b2 */                         \
-    } nncore_adamw_constants_##suffix;                                                  \
+    } nncore_adamw_constants_##suffix;                                        \
                                                                               \
-    static inline nncore_adamw_constants_##suffix nncore_adamw_step_##suffix(           \
+    static inline nncore_adamw_constants_##suffix nncore_adamw_step_##suffix( \
         double lr, double beta_1, double beta_2, double epsilon,              \
         double weight_decay, int64_t t)                                       \
     {                                                                         \
-        nncore_adamw_constants_##suffix c;                                              \
+        nncore_adamw_constants_##suffix c;                                    \
         c.decay = (type) (1 - lr * weight_decay);                             \
         c.step_size = (type) (lr / (1 - pow(beta_1, (double) t)));            \
         c.root_correction = (type) pow(1 - pow(beta_2, (double) t), 0.5);     \
@@ -147,7 +147,7 @@ NNCORE_ADAMW_STEP(f32, float)
     }                                                                         \
                                                                               \
     NNCORE_ALWAYS_INLINE type nncore_adamw_element_##suffix(                  \
-        type p, type g, type *m, type *s, nncore_adamw_constants_##suffix c)            \
+        type p, type g, type *m, type *s, nncore_adamw_constants_##suffix c)  \
     {                                                                         \
         const type one = 1, half = 0.5;                                       \
         p = p * c.decay;                                                      \
@@ -289,7 +289,7 @@ NNCORE_ELEMENT_UPDATES(f32, float, sqrtf)
     NNCORE_ALWAYS_INLINE type nncore_adamw_at_##suffix(                       \
         type *restrict params, type *restrict grads, type *restrict first,    \
         type *restrict second, type *restrict saved_first,                    \
-        type *restrict saved_second, nncore_adamw_constants_##suffix c, ptrdiff_t i)    \
+        type *restrict saved_second, nncore_adamw_constants_##suffix c, ptrdiff_t i) \
     {                                                                         \
         NNCORE_MOMENTS_AT(type, nncore_adamw_element_##suffix(old, grads[i], &m, &s, c)) \
     }                                                                         \
@@ -297,10 +297,10 @@ NNCORE_ELEMENT_UPDATES(f32, float, sqrtf)
     NNCORE_DISPATCH_SHORT static int nncore_adamw_##suffix(                   \
         type *restrict params, type *restrict grads, type *restrict first,    \
         type *restrict second, type *restrict saved_first,                    \
-        type *restrict saved_second, const nncore_adamw_constants_##suffix *constants,  \
+        type *restrict saved_second, const nncore_adamw_constants_##suffix *constants, \
         ptrdiff_t n)                                                          \
     {                                                                         \
-        nncore_adamw_constants_##suffix c = *constants;                                 \
+        nncore_adamw_constants_##suffix c = *constants;                       \
         NNCORE_CHECKED_LOOP(type, n, nncore_adamw_at_##suffix, params, grads, \
                             first, second, saved_first, saved_second, c)      \
     }                                                                         \
