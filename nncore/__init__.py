@@ -40,12 +40,12 @@ from nncore.export.onnx import register_onnx_converters
 from nncore.model import MLP, Gradients, load
 from nncore.network import NeuralNetwork
 from nncore.neuron import Neuron, OurNeuralNetwork
-from nncore.optimizers import SGD, Adam
+from nncore.optimizers import SGD, Adam, AdamW
 from nncore.training import EarlyStopping, History
 
 __all__ = [
     "Neuron", "OurNeuralNetwork", "NeuralNetwork",
-    "MLP", "Gradients", "SGD", "Adam", "EarlyStopping", "History", "load",
+    "MLP", "Gradients", "SGD", "Adam", "AdamW", "EarlyStopping", "History", "load",
     "MLPClassifier", "MLPRegressor", "register_onnx_converters",
 ]
 

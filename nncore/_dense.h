@@ -79,12 +79,14 @@ NNCORE_MATMUL_ROWS(nncore_matmul_rows_f32, float, nncore_v8f, 8)
  *     grad_inputs[i] := sum over j of delta[j] * W[i, j]   (W before the update)
  *     g := inputs[i] * delta[j] (+ l2 * W[i, j])
  * then W[i, j] is updated from g by _optim.h's element update for `kind`
- * (NNCORE_SGD, with momentum if momentum > 0, or NNCORE_ADAM; lr is Adam's
- * step size), as the general path does after summing the gradient into a
- * buffer, so both give the same bits. The old weights and moments go to
+ * (NNCORE_SGD, with momentum if momentum > 0 and weight decay if
+ * weight_decay > 0; NNCORE_ADAM, lr its step size; or NNCORE_ADAMW, from
+ * the step's constants in adamw), as the general path does after summing
+ * the gradient into a buffer, so both give the same bits. The old weights and moments go to
  * saved_w, saved_v and saved_s, so a step whose new weights are not all
  * finite (the return value) can be undone exactly.
- * With inputs NULL the row is a bias: g := delta[j], no L2. grad_inputs may
+ * With inputs NULL the row is a bias: g := delta[j], no L2; the caller
+ * gives it no weight decay (weight_decay 0, adamw's decay 1). grad_inputs may
  * be NULL. Four rows at a time keep four sums in flight. */
 /* One loop per optimizer and per L2 on/off, so each vectorizes. */
 #define NNCORE_ROW_LOOP(type, l2, update)                                              \
@@ -115,10 +117,18 @@ NNCORE_MATMUL_ROWS(nncore_matmul_rows_f32, float, nncore_v8f, 8)
                                  type *restrict saved_w, type *restrict saved_v,       \
                                  type *restrict saved_s, ptrdiff_t n_out, int kind,    \
                                  type lr, type momentum, int nesterov, type beta_1,    \
-                                 type beta_2, type epsilon, type l2)                   \
+                                 type beta_2, type epsilon, type l2, type weight_decay, \
+                                 nncore_adamw_constants_##suffix adamw)                \
     {                                                                                  \
         int finite = 1;                                                                \
-        if (kind == NNCORE_ADAM) {                                                     \
+        if (kind == NNCORE_ADAMW) {                                                    \
+            NNCORE_ROW_LOOP(type, l2,                                                  \
+                saved_v[j] = v[j];                                                     \
+                saved_s[j] = s[j];                                                     \
+                NNCORE_NEW_WEIGHT(type, nncore_adamw_element_##suffix(                 \
+                    w[j], g, &v[j], &s[j], adamw));                                    \
+                finite &= (s[j] - s[j] == 0))                                          \
+        } else if (kind == NNCORE_ADAM) {                                              \
             NNCORE_ROW_LOOP(type, l2,                                                  \
                 saved_v[j] = v[j];                                                     \
                 saved_s[j] = s[j];                                                     \
@@ -130,15 +140,16 @@ NNCORE_MATMUL_ROWS(nncore_matmul_rows_f32, float, nncore_v8f, 8)
             NNCORE_ROW_LOOP(type, l2,                                                  \
                 saved_v[j] = v[j];                                                     \
                 NNCORE_NEW_WEIGHT(type, nncore_momentum_element_##suffix(              \
-                    w[j], g, &v[j], lr, momentum, 1)))                                 \
+                    w[j], g, &v[j], lr, momentum, 1, weight_decay)))                   \
         } else if (momentum > 0) {                                                     \
             NNCORE_ROW_LOOP(type, l2,                                                  \
                 saved_v[j] = v[j];                                                     \
                 NNCORE_NEW_WEIGHT(type, nncore_momentum_element_##suffix(              \
-                    w[j], g, &v[j], lr, momentum, 0)))                                 \
+                    w[j], g, &v[j], lr, momentum, 0, weight_decay)))                   \
         } else {                                                                       \
             NNCORE_ROW_LOOP(type, l2,                                                  \
-                NNCORE_NEW_WEIGHT(type, nncore_sgd_element_##suffix(w[j], g, lr)))     \
+                NNCORE_NEW_WEIGHT(type, nncore_sgd_element_##suffix(w[j], g, lr,       \
+                                                                    weight_decay)))    \
         }                                                                              \
         return finite;                                                                 \
     }                                                                                  \
@@ -147,13 +158,15 @@ NNCORE_MATMUL_ROWS(nncore_matmul_rows_f32, float, nncore_v8f, 8)
         const type *inputs, const type *delta, type *w, type *v, type *s,              \
         type *saved_w, type *saved_v, type *saved_s, type *grad_inputs,                \
         ptrdiff_t n_in, ptrdiff_t n_out, int kind, type lr, type momentum,             \
-        int nesterov, type beta_1, type beta_2, type epsilon, type l2)                 \
+        int nesterov, type beta_1, type beta_2, type epsilon, type l2,                 \
+        type weight_decay, nncore_adamw_constants_##suffix adamw)                      \
     {                                                                                  \
         ptrdiff_t i = 0;                                                               \
         int finite = 1;                                                                \
         if (inputs == NULL)                                                            \
             return name##_row(1, delta, w, v, s, saved_w, saved_v, saved_s, n_out, kind, \
-                              lr, momentum, nesterov, beta_1, beta_2, epsilon, 0);     \
+                              lr, momentum, nesterov, beta_1, beta_2, epsilon, 0,      \
+                              weight_decay, adamw);                                    \
         if (grad_inputs != NULL) {                                                     \
             for (; i + 4 <= n_in; i += 4) {                                            \
                 type s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                   \
@@ -173,7 +186,7 @@ NNCORE_MATMUL_ROWS(nncore_matmul_rows_f32, float, nncore_v8f, 8)
                                          s + r * n_out, saved_w + r * n_out,           \
                                          saved_v + r * n_out, saved_s + r * n_out, n_out, \
                                          kind, lr, momentum, nesterov, beta_1, beta_2, \
-                                         epsilon, l2);                                 \
+                                         epsilon, l2, weight_decay, adamw);            \
             }                                                                          \
         }                                                                              \
         for (; i < n_in; i++) {                                                        \
@@ -186,7 +199,7 @@ NNCORE_MATMUL_ROWS(nncore_matmul_rows_f32, float, nncore_v8f, 8)
             finite &= name##_row(inputs[i], delta, w + i * n_out, v + i * n_out,       \
                                  s + i * n_out, saved_w + i * n_out, saved_v + i * n_out, \
                                  saved_s + i * n_out, n_out, kind, lr, momentum, nesterov, \
-                                 beta_1, beta_2, epsilon, l2);                         \
+                                 beta_1, beta_2, epsilon, l2, weight_decay, adamw);    \
         }                                                                              \
         return finite;                                                                 \
     }                                                                                  \
@@ -197,22 +210,32 @@ NNCORE_MATMUL_ROWS(nncore_matmul_rows_f32, float, nncore_v8f, 8)
         const type *inputs, const type *delta, type *w, type *v, type *s,              \
         type *saved_w, type *saved_v, type *saved_s, type *grad_inputs,                \
         ptrdiff_t n_in, ptrdiff_t n_out, int kind, type lr, type momentum,             \
-        int nesterov, type beta_1, type beta_2, type epsilon, type l2),                \
+        int nesterov, type beta_1, type beta_2, type epsilon, type l2,                 \
+        type weight_decay, const nncore_adamw_constants_##suffix *adamw),              \
+        const nncore_adamw_constants_##suffix unused = {0};                            \
+        if (kind == NNCORE_ADAMW)                                                      \
+            return name##_layer(inputs, delta, w, v, s, saved_w, saved_v, saved_s,     \
+                                grad_inputs, n_in, n_out, NNCORE_ADAMW, 0, 0, 0,       \
+                                0, 0, 0, l2, 0, *adamw);                               \
         if (kind == NNCORE_ADAM)                                                       \
             return name##_layer(inputs, delta, w, v, s, saved_w, saved_v, saved_s,     \
                                 grad_inputs, n_in, n_out, NNCORE_ADAM, lr, 0, 0,       \
-                                beta_1, beta_2, epsilon, l2);                          \
+                                beta_1, beta_2, epsilon, l2, 0, unused);               \
+        if (weight_decay != 0)                                                         \
+            return name##_layer(inputs, delta, w, v, s, saved_w, saved_v, saved_s,     \
+                                grad_inputs, n_in, n_out, NNCORE_SGD, lr, momentum,    \
+                                nesterov, 0, 0, 0, l2, weight_decay, unused);          \
         if (!(momentum > 0))                                                           \
             return name##_layer(inputs, delta, w, v, s, saved_w, saved_v, saved_s,     \
                                 grad_inputs, n_in, n_out, NNCORE_SGD, lr, 0, 0,        \
-                                0, 0, 0, l2);                                          \
+                                0, 0, 0, l2, 0, unused);                               \
         if (nesterov)                                                                  \
             return name##_layer(inputs, delta, w, v, s, saved_w, saved_v, saved_s,     \
                                 grad_inputs, n_in, n_out, NNCORE_SGD, lr, momentum, 1, \
-                                0, 0, 0, l2);                                          \
+                                0, 0, 0, l2, 0, unused);                               \
         return name##_layer(inputs, delta, w, v, s, saved_w, saved_v, saved_s,         \
                             grad_inputs, n_in, n_out, NNCORE_SGD, lr, momentum, 0,     \
-                            0, 0, 0, l2);                                              \
+                            0, 0, 0, l2, 0, unused);                                   \
     )
 
 NNCORE_SAMPLE_UPDATE(nncore_sample_update_f64, f64, double)

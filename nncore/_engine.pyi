@@ -55,6 +55,7 @@ class _Engine:
         beta_1: float = ...,
         beta_2: float = ...,
         epsilon: float = ...,
+        weight_decay: float = ...,
     ) -> None: ...
     def reset_optimizer(self) -> None: ...
     def get_state(self) -> dict[str, Any]: ...
@@ -84,6 +85,7 @@ class _Engine:
         losses: Optional[NDArray[np.float64]],
         l2: float = ...,
         data_loss_factor: float = ...,
+        clip_norm: float = ...,
     ) -> None: ...
 
 @disjoint_base

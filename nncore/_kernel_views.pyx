@@ -143,7 +143,8 @@ def _sgd_update(floating[::1] params, const floating[::1] grads, double learning
     cdef floating[::1] work = _scratch(grads)  # the kernel leaves the old params in it
     cdef bint finite
     with nogil:
-        finite = _optim.sgd_update(&params[0], &work[0], <floating> learning_rate, params.shape[0])
+        finite = _optim.sgd_update(&params[0], &work[0], <floating> learning_rate, 0,
+                                   params.shape[0])
     return finite
 
 
@@ -450,7 +451,7 @@ def _momentum_update(floating[::1] params, const floating[::1] grads, floating[:
     cdef bint finite
     with nogil:
         finite = _optim.momentum_update(&params[0], &work[0], &velocity[0], <floating> learning_rate,
-                                        <floating> momentum, nesterov, &saved_velocity[0],
+                                        <floating> momentum, nesterov, 0, &saved_velocity[0],
                                         params.shape[0])
     return finite
 

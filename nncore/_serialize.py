@@ -1,17 +1,22 @@
 """nncore's model file: one ``.npz`` archive that loads with ``allow_pickle=False``.
 
-Members (format version 1):
+Members (format version 2):
 
-- ``format``: the string ``"nncore.MLP"``; ``version``: the int 1.
+- ``format``: the string ``"nncore.MLP"``; ``version``: the int 2.
 - ``config``: JSON, the constructor's arguments (``MLP.get_config()``).
 - ``params``: the flat parameters (``MLP.params_``), in the model's dtype.
 - ``first_moment``, ``second_moment``: the optimizer's state, the same size
   (SGD's velocity; Adam's two moment estimates).
 - ``training``: JSON, the optimizer (``get_config()`` or null), the L2
-  penalty, Adam's step count and the last loss.
+  penalty, the gradient clipping norm (or null), Adam's step count and the
+  last loss.
 - ``extra`` (optional): JSON, an object of metadata the model does not use
   (the ``nncore`` command keeps its feature names, classes and scores
   there). ``nncore.load`` checks it and leaves it out.
+
+Version 1, from before gradient clipping and weight decay, is read too: its
+``training`` has no ``clip_norm`` (none), and its optimizers no
+``weight_decay`` (0), so its models train on to the same bits.
 
 Loading checks every member (names, dtypes, shapes, finite values, a known
 configuration), so a damaged or hostile file gives a ValueError naming the
@@ -30,10 +35,11 @@ from nncore._atomic import atomic_write
 from nncore._engine import count_parameters
 
 FORMAT_NAME = "nncore.MLP"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+_READABLE_VERSIONS = (1, 2)
 ARRAYS = ("params", "first_moment", "second_moment")
 # The numbers of the training state, kept in the ``training`` member.
-_NUMBERS = ("optimizer", "l2", "step_count", "loss")
+_NUMBERS = ("optimizer", "l2", "clip_norm", "step_count", "loss")
 _MEMBERS = {"format", "version", "config", "training", *ARRAYS}
 _OPTIONAL = {"extra"}
 # The text members (format, version, config, training) are a few hundred
@@ -105,6 +111,12 @@ def read(path: Path) -> tuple[dict[str, Any], dict[str, Any], Optional[dict[str,
     return config, state, extra
 
 
+def file_version(path: Path) -> int:
+    """The format version of a model file that ``read`` has accepted."""
+    with _readable(path):
+        return int(_read_members(path, ["version"])["version"])
+
+
 @contextlib.contextmanager
 def invalid_file(path):
     """What the checks of a file's contents raise, as a ValueError naming the file."""
@@ -124,6 +136,10 @@ def _check_state(state, dtype):
         if not np.isfinite(array).all() or (name == "second_moment" and array.min() < 0):
             raise ValueError(f"{name} has non-finite or invalid values")
     step_count, l2, loss = state["step_count"], state["l2"], state["loss"]
+    clip_norm = state["clip_norm"]
+    if clip_norm is not None and (not isinstance(clip_norm, (int, float)) or isinstance(clip_norm, bool)
+                                  or not np.isfinite(clip_norm) or clip_norm <= 0):
+        raise ValueError(f"clip_norm is {clip_norm!r:.40}, expected a finite number > 0 or null")
     if not isinstance(step_count, int) or isinstance(step_count, bool) or not 0 <= step_count < 2**62:
         raise ValueError(f"step_count is {step_count!r}, expected an int >= 0")
     if not isinstance(l2, (int, float)) or isinstance(l2, bool) or not np.isfinite(l2) or l2 < 0:
@@ -218,6 +234,6 @@ def _check_members(declared, members):
     version = members["version"]
     if version.shape != () or version.dtype.kind not in "iu":
         raise ValueError("version is not an integer")
-    if int(version) != FORMAT_VERSION:
-        raise ValueError(f"format version {int(version)}, expected {FORMAT_VERSION} "
+    if int(version) not in _READABLE_VERSIONS:
+        raise ValueError(f"format version {int(version)}, expected 1 to {FORMAT_VERSION} "
                          "(a newer nncore may read it)")

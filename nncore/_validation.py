@@ -146,6 +146,14 @@ def check_nonnegative_scalar(name, value, dtype=np.float64):
     return number
 
 
+def check_clip_norm(value, dtype=np.float64):
+    """None (no gradient clipping), or a positive global norm, finite and
+    nonzero in ``dtype``."""
+    if value is None:
+        return None
+    return check_positive_scalar("clip_norm", value, dtype)
+
+
 def check_fraction(name, value, closed_right=True):
     """A real number in [0, 1], or [0, 1) when not ``closed_right``."""
     number = check_scalar(name, value)

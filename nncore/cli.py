@@ -114,6 +114,11 @@ def build_parser():
                        help="default adam")
     train.add_argument("--learning-rate", type=_positive_float, default=None, metavar="F",
                        help="default 0.001 for adam, 0.01 for sgd")
+    train.add_argument("--weight-decay", type=_nonnegative_float, default=None, metavar="F",
+                       help="weight decay of the weights (not the biases): AdamW's with adam, "
+                            "SGD's (added to the gradient) with sgd; default none")
+    train.add_argument("--clip-norm", type=_positive_float, default=None, metavar="F",
+                       help="clip each step's gradient to this global L2 norm; default none")
     train.add_argument("--validation", type=_fraction, default=0.2, metavar="FRACTION",
                        help="share of the rows held out at random for validation, in [0, 1) "
                             "(default 0.2)")
@@ -183,6 +188,16 @@ def build_parser():
 # -- option values -------------------------------------------------------------------
 
 
+def _optimizer(args):
+    """(optimizer, learning_rate) for MLP.fit: the name and rate given, or
+    with --weight-decay an AdamW or an SGD that carries both."""
+    if args.weight_decay is None:
+        return args.optimizer, args.learning_rate
+    kind = nncore.AdamW if args.optimizer == "adam" else nncore.SGD
+    rate = {} if args.learning_rate is None else {"learning_rate": args.learning_rate}
+    return kind(weight_decay=args.weight_decay, **rate), None
+
+
 def _hidden_layers(text):
     if not text.strip():
         return ()
@@ -213,6 +228,8 @@ def _number(kind, accepts, expected):
 _positive_int = _number(int, lambda number: number >= 1, "an integer >= 1")
 _seed = _number(int, lambda number: number >= 0, "an integer >= 0")
 _positive_float = _number(float, lambda number: 0 < number < float("inf"), "a finite number > 0")
+_nonnegative_float = _number(float, lambda number: 0 <= number < float("inf"),
+                             "a finite number >= 0")
 _fraction = _number(float, lambda number: 0 <= number < 1, "a number in [0, 1)")
 
 
@@ -352,15 +369,18 @@ def train_command(args):
                  if classes is not None else "")
     print(f"{args.data}: {n_rows} rows, {len(features)} input columns; {task} of "
           f"{args.target!r}{described}")
-    print(f"training {model!r} with {args.optimizer} on {len(train_rows)} rows"
+    optimizer, learning_rate = _optimizer(args)
+    print(f"training {model!r} with {optimizer}"
+          + (f", clipping gradients to norm {args.clip_norm:g}" if args.clip_norm else "")
+          + f" on {len(train_rows)} rows"
           + (f", validating on {len(validation_rows)}" if len(validation_rows) else ""))
     validation = ((inputs[validation_rows], targets[validation_rows])
                   if len(validation_rows) else None)
     try:
         history = model.fit(
             inputs[train_rows], targets[train_rows], epochs=args.epochs,
-            batch_size=min(args.batch_size, len(train_rows)), optimizer=args.optimizer,
-            learning_rate=args.learning_rate, validation_data=validation,
+            batch_size=min(args.batch_size, len(train_rows)), optimizer=optimizer,
+            learning_rate=learning_rate, clip_norm=args.clip_norm, validation_data=validation,
             early_stopping=nncore.EarlyStopping(args.patience) if args.patience else None,
             progress=not args.no_progress, class_weight=args.class_weight)
     except ValueError as exc:  # a step's loss was not finite
@@ -658,7 +678,7 @@ def info_command(args):
     optimizer = model.optimizer_
     if optimizer is None:
         trained = "none (never trained)"
-    elif optimizer.name == "adam" and state["step_count"]:
+    elif optimizer.name in ("adam", "adamw") and state["step_count"]:
         trained = f"{optimizer!r}, {state['step_count']} steps taken"
     elif optimizer.name == "sgd" and optimizer.momentum and np.any(state["first_moment"]):
         trained = f"{optimizer!r}, with its velocity"
@@ -676,6 +696,8 @@ def info_command(args):
         ("optimizer", trained),
         ("last loss", f"{state['loss']:.6g}" if np.isfinite(state["loss"]) else "none"),
     ]
+    if state["clip_norm"] is not None:
+        rows.insert(-1, ("clip norm", f"{state['clip_norm']:g}"))
     if extra is not None:
         extra = dict(extra)
         if "task" in extra and "target" in extra:
@@ -688,7 +710,8 @@ def info_command(args):
             rows.append(("scores", ", ".join(f"{name} {value:.4g}" for name, value
                                              in extra.pop("scores").items())))
         rows.extend((str(key), str(value)) for key, value in extra.items())
-    print(f"{args.model}: {_serialize.FORMAT_NAME}, format version {_serialize.FORMAT_VERSION}")
+    print(f"{args.model}: {_serialize.FORMAT_NAME}, format version "
+          f"{_serialize.file_version(args.model)}")
     width = max(len(name) for name, _ in rows) + 1
     for name, value in rows:
         print(f"  {name + ':':<{width}} {value}")

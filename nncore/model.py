@@ -32,9 +32,9 @@ from nncore._validation import (
     check_class_weight, check_dtype, check_inputs,
     check_layer_sizes, check_learning_rate, check_nonnegative_scalar, check_out, check_outputs,
     check_positive_int, check_positive_scalar, check_random_state, check_sample_weight,
-    check_same_samples, check_targets,
+    check_same_samples, check_targets, check_clip_norm,
 )
-from nncore.optimizers import OPTIMIZER_CLASSES, SGD, Adam, optimizer_from_config
+from nncore.optimizers import OPTIMIZER_CLASSES, SGD, Adam, AdamW, optimizer_from_config
 from nncore.training import EarlyStopping, EarlyStoppingState, History
 
 Gradients = namedtuple("Gradients", ["loss", "coefs", "intercepts"])
@@ -128,7 +128,7 @@ class MLP:
         major) then the bias.
     history_ : History or None
         The record of the last ``fit`` or ``partial_fit``.
-    optimizer_ : SGD, Adam or None
+    optimizer_ : SGD, Adam, AdamW or None
         The optimizer of the last training call; its state is in the model.
 
     Notes
@@ -270,24 +270,29 @@ class MLP:
 
         ``params``, ``first_moment`` and ``second_moment`` (arrays shaped as
         ``params_``), ``optimizer`` (the last optimizer's ``get_config()``, or
-        None), ``step_count`` (Adam's t), ``l2`` (the last training call's
-        penalty) and ``loss`` (the last step's).
+        None), ``step_count`` (Adam's and AdamW's t), ``l2`` (the last
+        training call's penalty), ``clip_norm`` (its gradient clipping, or
+        None) and ``loss`` (the last step's).
         """
         with self._in_use:
             state = self._engine.get_state()
         state["optimizer"] = self.optimizer_.get_config() if self.optimizer_ is not None else None
+        state["clip_norm"] = state["clip_norm"] or None
         return state
 
     def _set_state(self, state: dict[str, Any]) -> None:
         """Copy in a state of ``_get_state``'s schema; its arrays must already be
-        checked (shape, dtype, finite). The optimizer is checked here, in
-        this model's dtype, before anything changes."""
+        checked (shape, dtype, finite). The optimizer and the clipping are
+        checked here, in this model's dtype, before anything changes. A state
+        without ``clip_norm`` (from before it was kept) has none."""
         optimizer = state["optimizer"]
         if optimizer is not None:
             optimizer = _resolve_optimizer(optimizer_from_config(optimizer), None, self.dtype)
+        clip_norm = check_clip_norm(state.get("clip_norm"), self.dtype)
         with self._in_use:
             engine_state = dict(state)
             engine_state["optimizer"] = _engine_optimizer(optimizer)
+            engine_state["clip_norm"] = clip_norm or 0.0
             self._engine.set_state(engine_state)
             self.optimizer_ = optimizer
 
@@ -298,11 +303,13 @@ class MLP:
             self._engine.reset_optimizer()
 
     def _fit_epochs(self, inputs, targets, weights, order, epochs, batch_size, losses, *,
-                    optimizer, l2=0.0, data_loss_factor=1.0):
+                    optimizer, l2=0.0, data_loss_factor=1.0, clip_norm=None):
         """``epochs`` epochs in compiled code on checked arrays (the engine's
-        dtype, C-contiguous), with ``optimizer`` (an SGD or Adam, checked)
-        from the current moments. Each epoch's loss goes to ``losses``; on an
-        exception, ``_epochs_done`` says how many whole epochs ran."""
+        dtype, C-contiguous), with ``optimizer`` (an SGD, Adam or AdamW,
+        checked) from the current moments, clipping each step's gradient to
+        the global norm ``clip_norm`` (checked) unless it is None. Each
+        epoch's loss goes to ``losses``; on an exception, ``_epochs_done``
+        says how many whole epochs ran."""
         with self._in_use:
             engine = self._engine
             kind, *hyperparameters = _engine_optimizer(optimizer)
@@ -310,7 +317,7 @@ class MLP:
             self.optimizer_ = optimizer
             engine.reserve(batch_size)
             engine.fit_epochs(inputs, targets, weights, order, epochs, batch_size, losses,
-                              l2, data_loss_factor)
+                              l2, data_loss_factor, clip_norm or 0.0)
 
     @property
     def _epochs_done(self) -> int:
@@ -341,6 +348,7 @@ class MLP:
             optimizer: Union[str, SGD, Adam] = "sgd", learning_rate: Optional[float] = None,
             shuffle: bool = True, random_state: RandomStateLike = None,
             sample_weight: Optional[ArrayLike] = None, l2: float = 0.0,
+            clip_norm: Optional[float] = None,
             validation_data: Optional[tuple[ArrayLike, ...]] = None,
             early_stopping: Union[None, bool, EarlyStopping] = None,
             callback: Optional[Callable[[int, dict[str, float]], Optional[bool]]] = None,
@@ -365,10 +373,10 @@ class MLP:
         batch_size : int, optional
             Samples per step, 1 to n_samples; the last batch of an epoch
             may be smaller. None is the full batch.
-        optimizer : "sgd", "adam", SGD or Adam, default "sgd"
+        optimizer : "sgd", "adam", "adamw", SGD, Adam or AdamW, default "sgd"
         learning_rate : float, optional
             With an optimizer given by name: its step size (default 0.01
-            for SGD, 0.001 for Adam). Give an optimizer object its own.
+            for SGD, 0.001 for Adam and AdamW). Give an optimizer object its own.
         shuffle : bool, default True
             Visit the samples in a new random order every epoch.
         random_state : None, int, Generator or RandomState, optional
@@ -377,6 +385,11 @@ class MLP:
             Weights >= 0; the mean losses become weighted means per batch.
         l2 : float, default 0.0
             L2 penalty on the weights (not the biases); see ``MLP``.
+        clip_norm : float > 0, optional
+            Clip each step's gradient to this global L2 norm, over every
+            weight and bias, as ``torch.nn.utils.clip_grad_norm_`` does:
+            scaled by ``clip_norm / (norm + 1e-6)`` when that is below 1.
+            Recorded in the model's state with ``l2``.
         validation_data : (X_val, y_val) or (X_val, y_val, sample_weight_val), optional
             Scored after every epoch (without the L2 term) into the history.
         early_stopping : True or EarlyStopping, optional
@@ -419,16 +432,17 @@ class MLP:
         return self._train(X, y, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
                            learning_rate=learning_rate, shuffle=shuffle,
                            random_state=random_state, sample_weight=sample_weight, l2=l2,
-                           validation_data=validation_data, early_stopping=early_stopping,
-                           callback=callback, progress=progress, reinitialize=not warm_start,
-                           class_weight=class_weight)
+                           clip_norm=clip_norm, validation_data=validation_data,
+                           early_stopping=early_stopping, callback=callback, progress=progress,
+                           reinitialize=not warm_start, class_weight=class_weight)
 
     def partial_fit(self, X: ArrayLike, y: ArrayLike, *, batch_size: Optional[int] = None,
                     optimizer: Union[None, str, SGD, Adam] = None,
                     learning_rate: Optional[float] = None, shuffle: bool = True,
                     random_state: RandomStateLike = None,
                     sample_weight: Optional[ArrayLike] = None, l2: float = 0.0,
-                    class_weight: Optional[dict[int, float]] = None) -> History:
+                    class_weight: Optional[dict[int, float]] = None,
+                    clip_norm: Optional[float] = None) -> History:
         """One epoch from the current parameters and optimizer state.
 
         ``optimizer`` defaults to the last one used (SGD if none). Other
@@ -444,8 +458,8 @@ class MLP:
         return self._train(X, y, epochs=1, batch_size=batch_size, optimizer=optimizer,
                            learning_rate=learning_rate, shuffle=shuffle,
                            random_state=random_state, sample_weight=sample_weight, l2=l2,
-                           validation_data=None, early_stopping=None, callback=None,
-                           progress=False, reinitialize=False, class_weight=class_weight,
+                           clip_norm=clip_norm, validation_data=None, early_stopping=None,
+                           callback=None, progress=False, reinitialize=False, class_weight=class_weight,
                            whole_data=False)
 
     def _train(self, X, y, **options):
@@ -454,8 +468,8 @@ class MLP:
             return self._train_alone(X, y, **options)
 
     def _train_alone(self, X, y, *, epochs, batch_size, optimizer, learning_rate, shuffle,
-                     random_state, sample_weight, l2, validation_data, early_stopping,
-                     callback, progress, reinitialize, class_weight, whole_data=True):
+                     random_state, sample_weight, l2, clip_norm, validation_data,
+                     early_stopping, callback, progress, reinitialize, class_weight, whole_data=True):
         # Every check comes before the first change of state.
         inputs, targets, weights = self._check_data(X, y, sample_weight)
         if class_weight is not None:
@@ -465,6 +479,7 @@ class MLP:
         optimizer = _resolve_optimizer(optimizer, learning_rate, self.dtype)
         shuffle = check_bool("shuffle", shuffle)
         l2 = check_nonnegative_scalar("l2", l2, self.dtype)
+        clip_norm = check_clip_norm(clip_norm, self.dtype)
         validation = self._check_validation(validation_data)
         stopping = _resolve_early_stopping(early_stopping, validation is not None)
         if callback is not None and not callable(callback):
@@ -492,7 +507,7 @@ class MLP:
                 losses = np.full(count, np.nan)
                 try:
                     self._fit_epochs(inputs, targets, weights, order, count, batch_size, losses,
-                                     optimizer=optimizer, l2=l2)
+                                     optimizer=optimizer, l2=l2, clip_norm=clip_norm)
                 finally:
                     history.loss.extend(losses[:self._epochs_done].tolist())
                 epoch = history.epochs - 1
@@ -752,15 +767,16 @@ def _resolve_head(output_activation, loss, n_outputs):
 
 
 def _engine_optimizer(optimizer):
-    """The engine's optimizer settings for an SGD, Adam or None: (kind,
-    learning_rate, momentum, nesterov, beta_1, beta_2, epsilon)."""
+    """The engine's optimizer settings for an SGD, Adam, AdamW or None: (kind,
+    learning_rate, momentum, nesterov, beta_1, beta_2, epsilon, weight_decay)."""
     if optimizer is None:
-        return OPTIMIZER_CODES["sgd"], 1.0, 0.0, False, 0.9, 0.999, 1e-8
+        return OPTIMIZER_CODES["sgd"], 1.0, 0.0, False, 0.9, 0.999, 1e-8, 0.0
     if isinstance(optimizer, Adam):
-        return (OPTIMIZER_CODES["adam"], optimizer.learning_rate, 0.0, False,
-                optimizer.beta_1, optimizer.beta_2, optimizer.epsilon)
+        return (OPTIMIZER_CODES[optimizer.name], optimizer.learning_rate, 0.0, False,
+                optimizer.beta_1, optimizer.beta_2, optimizer.epsilon,
+                getattr(optimizer, "weight_decay", 0.0))
     return (OPTIMIZER_CODES["sgd"], optimizer.learning_rate, optimizer.momentum,
-            optimizer.nesterov, 0.9, 0.999, 1e-8)
+            optimizer.nesterov, 0.9, 0.999, 1e-8, optimizer.weight_decay)
 
 
 def _with_rate(optimizer, learning_rate):
@@ -771,7 +787,7 @@ def _with_rate(optimizer, learning_rate):
 
 
 def _resolve_optimizer(optimizer, learning_rate, dtype):
-    """An SGD or Adam object, its learning rate positive in ``dtype``."""
+    """An SGD, Adam or AdamW object, its learning rate positive in ``dtype``."""
     if isinstance(optimizer, str):
         check_choice("optimizer", optimizer, tuple(OPTIMIZER_CLASSES))
         resolved = OPTIMIZER_CLASSES[optimizer]() if learning_rate is None else \
@@ -782,8 +798,8 @@ def _resolve_optimizer(optimizer, learning_rate, dtype):
                              f"({optimizer!r}), expected None; set the object's learning_rate")
         resolved = optimizer
     else:
-        raise TypeError(f"optimizer: got {optimizer!r}, expected 'sgd', 'adam', "
-                        "nncore.SGD(...) or nncore.Adam(...)")
+        raise TypeError(f"optimizer: got {optimizer!r}, expected 'sgd', 'adam', 'adamw', "
+                        "nncore.SGD(...), nncore.Adam(...) or nncore.AdamW(...)")
     # Valid in float64 is not enough: the update runs in the model's dtype.
     check_learning_rate(resolved.learning_rate, dtype)
     if isinstance(resolved, Adam):
@@ -792,6 +808,8 @@ def _resolve_optimizer(optimizer, learning_rate, dtype):
         check_below_one_in("beta_2", resolved.beta_2, dtype)
     else:
         check_below_one_in("momentum", resolved.momentum, dtype)
+    if isinstance(resolved, (SGD, AdamW)):
+        check_nonnegative_scalar("weight_decay", resolved.weight_decay, dtype)
     return resolved
 
 

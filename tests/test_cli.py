@@ -347,6 +347,10 @@ def test_a_regression_target_must_be_numeric(folder, capsys):
     ("--learning-rate", "-1", "argument --learning-rate: got '-1', expected a finite number > 0"),
     ("--learning-rate", "inf", "argument --learning-rate: got 'inf'"),
     ("--seed", "-3", "argument --seed: got '-3', expected an integer >= 0"),
+    ("--weight-decay", "-0.1", "argument --weight-decay: got '-0.1', expected a finite number >= 0"),
+    ("--weight-decay", "nan", "argument --weight-decay: got 'nan'"),
+    ("--clip-norm", "0", "argument --clip-norm: got '0', expected a finite number > 0"),
+    ("--clip-norm", "inf", "argument --clip-norm: got 'inf'"),
     ("--task", "cluster", "argument --task: invalid choice: 'cluster'"),
     ("--save", "no/such/folder/m.npz", "--save: the folder "),
 ])
@@ -412,6 +416,56 @@ def test_folding_resets_the_optimizer_moments():
     state = model._get_state()
     assert state["step_count"] == 0
     assert not state["first_moment"].any() and not state["second_moment"].any()
+
+
+@pytest.mark.parametrize("optimizer, expected", [
+    ("adam", nncore.AdamW(learning_rate=0.02, weight_decay=0.05)),
+    ("sgd", nncore.SGD(learning_rate=0.02, weight_decay=0.05)),
+])
+def test_weight_decay_and_clip_norm_reach_fit_and_the_saved_model(optimizer, expected, folder,
+                                                                   monkeypatch, capsys):
+    calls = []
+    fit = nncore.MLP.fit
+
+    def recording_fit(model, *args, **options):
+        calls.append(options)
+        return fit(model, *args, **options)
+
+    monkeypatch.setattr(nncore.MLP, "fit", recording_fit)
+    assert cli.main(["train", "good.csv", "--target", "y", "--epochs", "3", "--validation", "0",
+                     "--optimizer", optimizer, "--learning-rate", "0.02", "--weight-decay", "0.05",
+                     "--clip-norm", "0.5", "--save", "m.npz", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert f"with {expected!r}, clipping gradients to norm 0.5 on 4 rows" in out
+    (options,) = calls
+    assert options["optimizer"] == expected and options["learning_rate"] is None
+    assert options["clip_norm"] == 0.5
+    model = nncore.load("m.npz")
+    # The scaling folded into the model resets the moments, not the settings.
+    assert model.optimizer_ == expected and model._get_state()["clip_norm"] == 0.5
+    assert cli.main(["info", "m.npz"]) == 0
+    info = capsys.readouterr().out
+    assert f"optimizer:   {expected!r}" in info and "clip norm:   0.5" in info
+
+
+def test_without_weight_decay_the_optimizer_is_given_by_name(folder, monkeypatch, capsys):
+    calls = []
+    fit = nncore.MLP.fit
+    monkeypatch.setattr(nncore.MLP, "fit",
+                        lambda model, *args, **options: calls.append(options) or fit(model, *args, **options))
+    assert cli.main(["train", "good.csv", "--target", "y", "--epochs", "2", "--no-progress"]) == 0
+    assert "with adam on" in capsys.readouterr().out
+    (options,) = calls
+    assert options["optimizer"] == "adam" and options["clip_norm"] is None
+
+
+def test_info_names_the_file_s_format_version(capsys):
+    # A model saved before weight decay and clipping (tests/data/make_format_1.py).
+    path = os.path.join(os.path.dirname(__file__), "data", "format_1_adam_f64.npz")
+    assert cli.main(["info", path]) == 0
+    out = capsys.readouterr().out
+    assert "nncore.MLP, format version 1" in out and "clip norm" not in out
+    assert "optimizer:   Adam(learning_rate=0.01" in out
 
 
 def test_train_deterministic_saves_a_deterministic_model(tmp_path):

@@ -45,4 +45,4 @@ def test_work_per_row_counts_three_products_per_layer(widths, with_bias, dtype):
 def test_chunk_work_and_optimizer_codes():
     assert _engine.CHUNK_WORK == 20_000_000
     # Saved states hold these codes: they never change.
-    assert _engine.OPTIMIZER_CODES == {"sgd": 0, "adam": 1}
+    assert _engine.OPTIMIZER_CODES == {"sgd": 0, "adam": 1, "adamw": 2}

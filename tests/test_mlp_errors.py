@@ -338,7 +338,7 @@ FIT_CASES = {
                           r"optimizer: got 'rmsprop', expected one of 'sgd', 'adam'"),
     "optimizer class": (dict(optimizer=nncore.Adam), TypeError,
                         r"optimizer: got <class 'nncore.optimizers.Adam'>, expected 'sgd', 'adam', "
-                        r"nncore.SGD\(...\) or nncore.Adam\(...\)"),
+                        r"'adamw', nncore.SGD\(...\), nncore.Adam\(...\) or nncore.AdamW\(...\)"),
     "optimizer None": (dict(optimizer=None), TypeError, r"optimizer: got None, expected 'sgd', 'adam'"),
     "learning_rate with an object": (dict(optimizer=nncore.SGD(0.1), learning_rate=0.2), ValueError,
                                      r"learning_rate: got 0.2 with an optimizer object "
@@ -400,9 +400,19 @@ FIT_CASES = {
     "progress int": (dict(progress=1), TypeError, r"progress: got 1 of type int, expected True or False"),
     "warm_start str": (dict(warm_start="yes"), TypeError,
                        r"warm_start: got 'yes' of type str, expected True or False"),
+    "zero clip_norm": (dict(clip_norm=0.0), ValueError, r"clip_norm: got 0.0, expected a positive number"),
+    "negative clip_norm": (dict(clip_norm=-1), ValueError,
+                           r"clip_norm: got -1.0, expected a positive number"),
+    "NaN clip_norm": (dict(clip_norm=NAN), ValueError, r"clip_norm: got nan, expected a finite number"),
+    "inf clip_norm": (dict(clip_norm=INF), ValueError, r"clip_norm: got inf, expected a finite number"),
+    "str clip_norm": (dict(clip_norm="1"), TypeError,
+                      r"clip_norm: got '1' of type str, expected a real number"),
+    "bool clip_norm": (dict(clip_norm=True), TypeError,
+                       r"clip_norm: got True of type bool, expected a real number"),
 }
 
-PARTIAL_FIT_OPTIONS = {"batch_size", "optimizer", "learning_rate", "shuffle", "random_state", "l2"}
+PARTIAL_FIT_OPTIONS = {"batch_size", "optimizer", "learning_rate", "shuffle", "random_state", "l2",
+                       "clip_norm"}
 
 
 @pytest.mark.parametrize("case", FIT_CASES.values(), ids=FIT_CASES.keys())
@@ -480,6 +490,26 @@ def test_optimizer_hyperparameters_are_checked_in_the_model_dtype(optimizer, nam
     model = trained_model(dtype=np.float32)
     state = model_state(model)
     with pytest.raises(ValueError, match=rf"{name}: .*float32"):
+        model.fit(X, Y, epochs=1, optimizer=optimizer, warm_start=True)
+    assert_model_unchanged(model, state, dtype=np.float32)
+
+
+def test_clip_norm_checked_in_the_model_dtype():
+    model = trained_model(dtype=np.float32)
+    state = model_state(model)
+    with pytest.raises(ValueError, match=r"clip_norm: got 1e-50, which is 0 in float32"):
+        model.fit(X, Y, epochs=1, clip_norm=1e-50, warm_start=True)
+    with pytest.raises(ValueError, match=r"clip_norm: .*too large for float32"):
+        model.fit(X, Y, epochs=1, clip_norm=1e40, warm_start=True)
+    assert_model_unchanged(model, state, dtype=np.float32)
+
+
+@pytest.mark.parametrize("optimizer", [nncore.SGD(weight_decay=1e40), nncore.AdamW(weight_decay=1e40)],
+                         ids=["sgd", "adamw"])
+def test_weight_decay_too_large_for_float32(optimizer):
+    model = trained_model(dtype=np.float32)
+    state = model_state(model)
+    with pytest.raises(ValueError, match=r"weight_decay: .*too large for float32"):
         model.fit(X, Y, epochs=1, optimizer=optimizer, warm_start=True)
     assert_model_unchanged(model, state, dtype=np.float32)
 
@@ -720,6 +750,22 @@ OPTIMIZER_CASES = {
                          r"epsilon: got nan, expected a finite number"),
     "Adam None epsilon": (nncore.Adam, dict(epsilon=None), TypeError,
                           r"epsilon: got None of type NoneType, expected a real number"),
+    "SGD negative weight_decay": (nncore.SGD, dict(weight_decay=-0.1), ValueError,
+                                  r"weight_decay: got -0.1, expected a number >= 0"),
+    "SGD NaN weight_decay": (nncore.SGD, dict(weight_decay=NAN), ValueError,
+                             r"weight_decay: got nan, expected a finite number"),
+    "SGD str weight_decay": (nncore.SGD, dict(weight_decay="0.1"), TypeError,
+                             r"weight_decay: got '0.1' of type str, expected a real number"),
+    "AdamW negative weight_decay": (nncore.AdamW, dict(weight_decay=-1), ValueError,
+                                    r"weight_decay: got -1.0, expected a number >= 0"),
+    "AdamW inf weight_decay": (nncore.AdamW, dict(weight_decay=INF), ValueError,
+                               r"weight_decay: got inf, expected a finite number"),
+    "AdamW None weight_decay": (nncore.AdamW, dict(weight_decay=None), TypeError,
+                                r"weight_decay: got None of type NoneType, expected a real number"),
+    "AdamW beta_1 1": (nncore.AdamW, dict(beta_1=1.0), ValueError,
+                       r"beta_1: got 1.0, expected a number in \[0, 1\)"),
+    "AdamW zero epsilon": (nncore.AdamW, dict(epsilon=0.0), ValueError,
+                           r"epsilon: got 0.0, expected a positive number"),
     "EarlyStopping zero patience": (nncore.EarlyStopping, dict(patience=0), ValueError,
                                     r"patience: got 0, expected an integer >= 1"),
     "EarlyStopping float patience": (nncore.EarlyStopping, dict(patience=2.5), TypeError,

@@ -111,7 +111,7 @@ def test_saved_file_loads_without_pickle(tmp_path):
     trained().save(tmp_path / "model.npz")
     with np.load(tmp_path / "model.npz", allow_pickle=False) as archive:
         assert str(archive["format"][()]) == "nncore.MLP"
-        assert int(archive["version"]) == 1
+        assert int(archive["version"]) == 2
 
 
 def test_a_loaded_model_is_independent_of_the_file_and_the_original(tmp_path):
@@ -309,8 +309,8 @@ def test_wrong_format_name(tmp_path):
 
 def test_newer_version(tmp_path):
     contents = saved_members(tmp_path)
-    contents["version"] = np.array(2)
-    assert_bad_file(write_npz(tmp_path / "v2.npz", contents), "format version 2, expected 1")
+    contents["version"] = np.array(3)
+    assert_bad_file(write_npz(tmp_path / "v3.npz", contents), "format version 3, expected 1 to 2")
 
 
 @pytest.mark.parametrize("name", ["params", "first_moment", "second_moment"])
