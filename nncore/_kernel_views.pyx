@@ -11,7 +11,7 @@ import numpy as np
 from nncore cimport _kernels as k
 from nncore._kernels cimport floating, nncore_isa
 from nncore cimport _optim
-from nncore._kernels import ACTIVATION_CODES, ISA_NAMES
+from nncore._kernels import ACTIVATION_CODES, ISA_NAMES as _ISA_NAMES
 from nncore._validation import check_choice, check_kernel_dtypes, check_kernel_shapes
 
 
@@ -23,7 +23,7 @@ cdef dict _elementwise_backward_shapes(Py_ssize_t size, Py_ssize_t outputs_size,
 
 def isa_in_use():
     """The instruction set this module's dispatched kernels run (see _kernels.isa_in_use)."""
-    return ISA_NAMES[nncore_isa]
+    return _ISA_NAMES[nncore_isa]
 
 
 def _regression_loss_shapes(shape, targets, sample_weight, grad_outputs):
