@@ -54,13 +54,18 @@ CHILD = textwrap.dedent("""
         record(f"sparse fit {tag}", model.params_, model.predict(sparse))
 
         sweep = np.linspace(-60, 60, 100_003).astype(dtype)
-        for activation in ("logistic", "tanh", "exp"):
+        for activation in ("logistic", "tanh", "exp", "gelu", "silu", "elu", "softplus"):
             code = _kernels.ACTIVATION_CODES[activation]
             for n in (7, 31, 100_003):  # the short and the wide builds
                 out = np.empty((1, n), dtype)
                 _kernel_views._activation_forward(code, sweep[None, :n] / (10 if activation == "exp" else 1),
                                                   out, 0.01)
                 record(f"{activation} {n} {tag}", out)
+                if activation in ("gelu", "silu", "elu", "softplus"):  # their derivatives too
+                    grad = np.empty((1, n), dtype)
+                    _kernel_views._activation_backward(code, np.ones((1, n), dtype), sweep[None, :n].copy(),
+                                                       out, grad, 0.01)
+                    record(f"{activation} derivative {n} {tag}", grad)
     print(json.dumps({"isa": _kernels.isa_in_use(), "digest": digest}))
 """)
 
