@@ -1,9 +1,10 @@
 /* Scalar exp, expm1 and the element formulas of nncore's activations.
  *
  * One source for two users: _math.h builds its vectorized loops from these
- * functions, and nncore.export.c embeds this file, unchanged, in the C it
- * writes, so exported models compute every activation with the same
- * operations in the same order and get the same bits. Hence: C99, the C
+ * functions, and nncore.export.c embeds this file and _erfcx_table.h,
+ * unchanged, in the C it writes, so exported models compute every
+ * activation with the same operations in the same order and get the same
+ * bits. Hence: C99, the C
  * standard library only (no libm: fabs and copysign are done on the bits
  * where the compiler has no builtin), and no dispatch attributes.
  */
@@ -12,6 +13,12 @@
 
 #include <stdint.h>
 #include <string.h>
+
+/* The C export embeds the table before this file, so it is included only
+ * where it is not there yet. */
+#ifndef NNCORE_ERFCX_TABLE_H
+#include "_erfcx_table.h"
+#endif
 
 /* |x| and copysign(x, y): GCC and clang inline their builtins (one
  * instruction, vectorizable); elsewhere the sign bit is set by hand. Both
@@ -243,6 +250,152 @@ static inline double nncore_tanh_of_f64(double e, double z)
 static inline float nncore_tanh_of_f32(float e, float z)
 {
     return nncore_copysign_f32(-e / (2.0f + e), z);
+}
+
+/* The element formulas of GELU, SiLU, ELU and softplus: each is
+ * from(x, arg(x), lead(x)) with x in the type it computes in (float64 for
+ * float32 GELU and softplus, rounded once); _math.h computes arg and lead
+ * in one pass over a block and from in a second. */
+/* No lead term. */
+static inline double nncore_no_lead_f64(double x) { (void) x; return 0.0; }
+static inline float nncore_no_lead_f32(float x) { (void) x; return 0.0f; }
+/* max(x, 0), NaN to 0 (its NaN comes through t). */
+static inline double nncore_positive_part_f64(double x) { return x > 0 ? x : 0.0; }
+static inline float nncore_positive_part_f32(float x) { return x > 0 ? x : 0.0f; }
+/* -x clamped as in the sigmoid: exp(-x) from exp(-708) up to inf. */
+static inline double nncore_minus_clamped_f64(double x)
+{
+    double u = -x;
+    u = u < -708.0 ? -708.0 : u;
+    return u > 710.0 ? 710.0 : u;
+}
+
+static inline float nncore_minus_clamped_f32(float x)
+{
+    float u = -x;
+    u = u < -86.0f ? -86.0f : u;
+    return u > 89.0f ? 89.0f : u;
+}
+
+/* m(v) = exp(v*v/2) Phi(-v) = erfcx(v/sqrt2) / 2 for v in [0, 48], Phi the
+ * standard normal distribution, from the table of tools/fit_erfcx.py:
+ * below 12 a polynomial in v, above it one in 1/v of v m(v), which *far
+ * says (so that callers with a use for v m(v) take it unscaled). The
+ * constant term is two doubles: relative error about half an ulp. */
+static inline double nncore_mills_poly_f64(double v, int *far)
+{
+    /* A NaN v reads row 48's polynomial: the row index stays in range, and
+     * the caller's arithmetic with its NaN input keeps the NaN. */
+    double s = v < 48.0 ? v : 48.0, u, t, q;
+    int row;
+    const double *c;
+    s = s > 0.0 ? s : 0.0;
+    u = 1.0 / (s >= 12.0 ? s : 12.0);
+    row = (int) (s >= 12.0 ? u * 48.0 : s * 4.0);
+    v = s;
+    *far = v >= 12.0;
+    row = *far ? NNCORE_ERFCX_ROWS_NEAR + (row > 3 ? 3 : row) : row;
+    t = *far ? u - (row - NNCORE_ERFCX_ROWS_NEAR + 0.5) / 48.0 : v - (row + 0.5) / 4.0;
+    c = nncore_erfcx_table[row];
+    q = c[NNCORE_ERFCX_DEGREE + 1];
+    for (int j = NNCORE_ERFCX_DEGREE; j >= 2; j--)
+        q = q * t + c[j];
+    return c[0] + (c[1] + q * t);
+}
+
+/* exp(-x*x/2) for |x| <= 40, x*x split exactly into two doubles (Dekker's
+ * product, no FMA), so the large exponent loses nothing; 0 from x*x/2 >
+ * 746 on, where it underflows. */
+static inline double nncore_gauss_f64(double x)
+{
+    double square = x * x, big = x * 134217729.0, high, low, half;
+    high = big - (big - x);
+    low = x - high;
+    half = -0.5 * square;
+    return nncore_exp_full2_f64(half < -746.0 ? -746.0 : half,
+                                half < -746.0 ? 0.0
+                                : -0.5 * (((high * high - square) + 2.0 * high * low) + low * low));
+}
+
+/* GELU, x Phi(x) = x erfc(-x/sqrt2) / 2, with v = |x|, Phi(-v) = m(v)
+ * exp(-v*v/2): for x <= 0, x m(v) exp(-v*v/2), and far out, where the
+ * table holds v m(v), -(v m(v)) exp(-v*v/2); for x > 0, x (1 - Phi(-v)),
+ * with no cancelling. The exp factor comes last, so a subnormal result
+ * rounds once. |x| is clamped to 40, where that factor is 0. */
+static inline double nncore_gelu_arg_f64(double x)
+{
+    return x < -40.0 ? -40.0 : x > 40.0 ? 40.0 : x;
+}
+
+static inline double nncore_gelu_from_f64(double x, double c, double unused)
+{
+    double v = nncore_fabs_f64(c), p, scaled;
+    int far;
+    (void) unused;
+    p = nncore_mills_poly_f64(v, &far);
+    scaled = far ? (x <= 0 ? -p : p / v) : (x <= 0 ? c * p : p);
+    scaled = scaled * nncore_gauss_f64(c);
+    return x <= 0 ? scaled : x * (1.0 - scaled);
+}
+
+/* SiLU, x sigmoid(x) = x / (1 + exp(-x)), from t = -x clamped as in the
+ * sigmoid (below x = -709.78 the result flushes to -0). */
+static inline double nncore_silu_from_f64(double x, double t, double unused)
+{
+    (void) unused;
+    return x / (1.0 + nncore_exp_f64(t));
+}
+
+static inline float nncore_silu_from_f32(float x, float t, float unused)
+{
+    (void) unused;
+    return x / (1.0f + nncore_exp_f32(t));
+}
+
+/* ELU (alpha 1): x for x > 0, else expm1(x), as max(x, 0) + expm1(t), t = x
+ * clamped to [-40, 0] (float32 [-20, 0]), where expm1 is already -1 to the
+ * last bit; expm1(0) is exactly 0. */
+static inline double nncore_elu_arg_f64(double x) { return x < -40.0 ? -40.0 : x > 0.0 ? 0.0 : x; }
+static inline float nncore_elu_arg_f32(float x) { return x < -20.0f ? -20.0f : x > 0.0f ? 0.0f : x; }
+
+static inline double nncore_elu_from_f64(double x, double t, double lead)
+{
+    (void) x;
+    return lead + nncore_expm1_f64(t);
+}
+
+static inline float nncore_elu_from_f32(float x, float t, float lead)
+{
+    (void) x;
+    return lead + nncore_expm1_f32(t);
+}
+
+/* log1p(t) for t in [0, 1]: 2 atanh(s), s = t / (2 + t) <= 1/3, its
+ * series to s^33 (the next term is below 2^-54 of the sum). */
+static inline double nncore_log1p_unit_f64(double t)
+{
+    double s = t / (2.0 + t), s2 = s * s, s4 = s2 * s2, s8 = s4 * s4, q;
+    q = ((2.0 / 3 + s2 * (2.0 / 5)) + s4 * (2.0 / 7 + s2 * (2.0 / 9)))
+        + s8 * ((2.0 / 11 + s2 * (2.0 / 13)) + s4 * (2.0 / 15 + s2 * (2.0 / 17)))
+        + (s8 * s8) * (((2.0 / 19 + s2 * (2.0 / 21)) + s4 * (2.0 / 23 + s2 * (2.0 / 25)))
+                       + s8 * ((2.0 / 27 + s2 * (2.0 / 29)) + s4 * (2.0 / 31 + s2 * (2.0 / 33))));
+    return 2.0 * s + s * (s2 * q);
+}
+
+/* softplus (beta 1, threshold 20, as PyTorch): x above 20, else
+ * log1p(exp(x)) = max(x, 0) + log1p(exp(-|x|)); t = -|x| is clamped at
+ * -746, and set there above 20, where exp(t) is 0 and leaves x. float32
+ * is computed in float64 and rounded once. */
+static inline double nncore_softplus_arg_f64(double x)
+{
+    double a = nncore_fabs_f64(x);
+    return x > 20.0 || a > 746.0 ? -746.0 : -a;
+}
+
+static inline double nncore_softplus_from_f64(double x, double t, double lead)
+{
+    (void) x;
+    return lead + nncore_log1p_unit_f64(nncore_exp_full_f64(t));
 }
 
 #endif

@@ -184,14 +184,6 @@ def check_isa(value, supported, names):
     return value
 
 
-def check_exported_activations(activations, exported):
-    """Every layer's activation one that the exports write."""
-    for activation in activations:
-        if activation not in exported:
-            raise ValueError(f"activation: got {activation!r}, which the ONNX and C exports do not "
-                             f"write yet; expected one of {', '.join(exported)}")
-
-
 def check_bool(name, value):
     """True or False (NumPy's bool too), as a Python bool."""
     if not isinstance(value, (bool, np.bool_)):

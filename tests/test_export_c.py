@@ -2,7 +2,6 @@
 error, the exported network gives predict's bits, row by row, for every
 activation, with and without biases, at depths 1 to 4, in both dtypes, with
 weights large enough to saturate the activations."""
-import importlib.util
 import shutil
 import subprocess
 
@@ -11,10 +10,6 @@ import pytest
 
 import nncore
 from nncore._config import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
-from nncore.export._network import EXPORTED_ACTIVATIONS
-
-HIDDEN_ACTIVATIONS = [name for name in HIDDEN_ACTIVATIONS if name in EXPORTED_ACTIVATIONS]
-OUTPUT_ACTIVATIONS = [name for name in OUTPUT_ACTIVATIONS if name in EXPORTED_ACTIVATIONS]
 
 COMPILERS = [name for name in ("gcc", "clang") if shutil.which(name)]
 FLAGS = ["-std=c99", "-O2", "-ffp-contract=off", "-Wall", "-Wextra", "-Wpedantic", "-Werror"]
@@ -62,7 +57,7 @@ def _cases():
     for i, output in enumerate(OUTPUT_ACTIVATIONS):
         for bias in (True, False):
             # exp after a bounded hidden layer, so that it cannot overflow
-            hidden = "tanh" if output == "exp" else HIDDEN_ACTIVATIONS[(i + 2) % 5]
+            hidden = "tanh" if output == "exp" else HIDDEN_ACTIVATIONS[(i + 2) % len(HIDDEN_ACTIVATIONS)]
             cases.append((hidden, output, bias, 1 + (i + bias) % 4))
     return cases
 
@@ -219,13 +214,3 @@ def test_unfitted_estimator_refuses(tmp_path):
 
     with pytest.raises(NotFittedError):
         nncore.MLPClassifier().to_c(tmp_path)
-
-
-@pytest.mark.parametrize("activation", ["gelu", "silu", "elu", "softplus"])
-def test_activations_not_exported_yet_are_refused(tmp_path, activation):
-    model = nncore.MLP((3, 4, 1), activation=activation, random_state=0)
-    with pytest.raises(ValueError, match=f"activation: got '{activation}', which the ONNX and C exports"):
-        model.to_c(tmp_path)
-    if importlib.util.find_spec("onnx") is not None:
-        with pytest.raises(ValueError, match=f"activation: got '{activation}'"):
-            model.to_onnx()

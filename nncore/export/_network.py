@@ -6,11 +6,6 @@ from typing import Any, Optional
 
 import numpy as np
 
-from nncore._validation import check_exported_activations
-
-# The activations ONNX and C exports write.
-EXPORTED_ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu", "softmax", "exp")
-
 
 @dataclass(frozen=True)
 class Layer:
@@ -43,7 +38,6 @@ def network_of(model: Any) -> Network:
     it afterwards does not change an export in progress."""
     n_layers = len(model.layer_sizes) - 1
     activations = [model.activation] * (n_layers - 1) + [model.output_activation]
-    check_exported_activations(activations, EXPORTED_ACTIVATIONS)
     layers = tuple(
         Layer(np.array(model.coefs_[l], copy=True),
               np.array(model.intercepts_[l], copy=True) if model.bias else None,

@@ -7,8 +7,9 @@ the same operations in the same order, so it gives the same bits:
   added, as nncore's own loops do for a single row (batches of more than one
   row may go to BLAS in ``predict``, which sums in its own order);
 - the activations use nncore's exp and expm1 polynomials and element
-  formulas, embedded from ``nncore/_scalar_math.h``, the header nncore's
-  kernels are built from, so the two cannot drift apart;
+  formulas, embedded from ``nncore/_scalar_math.h`` (and the erfc table it
+  includes, ``nncore/_erfcx_table.h``), the headers nncore's kernels are
+  built from, so the two cannot drift apart;
 - ``#pragma`` turns floating-point contraction (FMA) off, and ``-ffast-math``
   and x87 arithmetic stop the build with ``#error``.
 
@@ -30,10 +31,30 @@ from nncore.export._network import Layer, Network, network_of
 # Values per line in the weight arrays.
 _PER_LINE = 4
 
+# The activations computed as from(x, arg(x), lead(x)) (see _scalar_math.h):
+# their element functions, and whether float32 computes in float64, as
+# _math.h's NNCORE_ACTIVATION_VARIANTS pair them.
+_MAPPED = {
+    "gelu": ("gelu_arg", "no_lead", "gelu_from", True),
+    "silu": ("minus_clamped", "no_lead", "silu_from", False),
+    "elu": ("elu_arg", "positive_part", "elu_from", False),
+    "softplus": ("softplus_arg", "positive_part", "softplus_from", True),
+}
+
 
 def scalar_math_source() -> str:
     """The text of ``nncore/_scalar_math.h`` as installed with the package."""
-    return importlib.resources.files("nncore").joinpath("_scalar_math.h").read_text()
+    return _package_text("_scalar_math.h")
+
+
+def erfcx_table_source() -> str:
+    """The text of ``nncore/_erfcx_table.h`` (GELU's erfc), which
+    ``_scalar_math.h`` includes; embedded first, its guard skips that include."""
+    return _package_text("_erfcx_table.h")
+
+
+def _package_text(filename: str) -> str:
+    return importlib.resources.files("nncore").joinpath(filename).read_text()
 
 
 def write_c(model: Any, directory: Union[str, os.PathLike[str]], name: str = "model") -> None:
@@ -124,6 +145,8 @@ def _activation(layer: Layer, network: Network, z: str, n: int) -> str:
         "exp": f"nncore_exp_full_{sfx}(nncore_clamp_{sfx}({z}[j], "
                f"NNCORE_EXP_ANY_LO_{sfx}, NNCORE_EXP_ANY_HI_{sfx}))",
     }
+    if layer.activation in _MAPPED:
+        element[layer.activation] = _mapped(layer.activation, network, z)
     if layer.activation == "softmax":
         # As _kernels.pxd's softmax_forward: shift by the row's max, exp, sum in order, divide.
         return f"""\
@@ -149,6 +172,17 @@ def _activation(layer: Layer, network: Network, z: str, n: int) -> str:
 """
 
 
+def _mapped(activation: str, network: Network, z: str) -> str:
+    """The element formula of one of ``_MAPPED``'s activations for z[j]."""
+    arg, lead, from_, in_f64 = _MAPPED[activation]
+    if in_f64 and network.dtype == np.float32:
+        # in float64, rounded once, as the kernels' float32 loops do
+        x = f"(double) {z}[j]"
+        return f"(float) nncore_{from_}_f64({x}, nncore_{arg}_f64({x}), nncore_{lead}_f64({x}))"
+    sfx, x = _suffix(network), f"{z}[j]"
+    return f"nncore_{from_}_{sfx}({x}, nncore_{arg}_{sfx}({x}), nncore_{lead}_{sfx}({x}))"
+
+
 def source(network: Network, name: str) -> str:
     """The text of ``{name}.c``."""
     ctype, widths = _ctype(network), _widths(network)
@@ -172,13 +206,14 @@ def source(network: Network, name: str) -> str:
 #pragma STDC FP_CONTRACT OFF
 #endif
 
-/* nncore/_scalar_math.h, as nncore's kernels are built from it. Not every
- * function in it is used here. */
+/* nncore/_erfcx_table.h and nncore/_scalar_math.h, as nncore's kernels are
+ * built from them. Not every function in them is used here. */
 #if defined(__GNUC__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wunused-const-variable"
 #endif
-""", scalar_math_source(), """\
+""", erfcx_table_source(), scalar_math_source(), """\
 #if defined(__GNUC__)
 #pragma GCC diagnostic pop
 #endif

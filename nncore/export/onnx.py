@@ -2,9 +2,13 @@
 
 Every node is a standard ONNX operator (opset 13 and up) that ONNX Runtime
 runs in both float32 and float64, so a float64 model stays float64 from
-input to output: nothing is cast. The leaky ReLU is
-``Where(z <= 0, slope * z, z)`` rather than ``LeakyRelu``, whose ``alpha``
-is a float32 attribute (it would round a float64 model's slope).
+input to output, with one exception: GELU's ``Erf``, which ONNX Runtime
+has in float32 only (``Gelu``, opset 20, too), so a float64 GELU computes
+erf in float32 between two ``Cast`` nodes (about 1e-8 from ``predict``;
+see the README). The leaky ReLU is ``Where(z <= 0, slope * z, z)`` rather
+than ``LeakyRelu``, whose ``alpha`` is a float32 attribute (it would round
+a float64 model's slope); ELU and softplus are composed from float64 nodes
+too, as ONNX Runtime has ``Elu`` and ``Softplus`` in float32 only.
 
 The graph is built through a small writer interface (``_Graph``), so one
 set of functions serves both the stand-alone models written here and the
@@ -135,10 +139,60 @@ def network_graph(graph: _Graph, network: Network, inputs: str,
             scaled = graph.node("Mul", [z, graph.constant("negative_slope",
                                                           dtype(network.negative_slope))])
             z = graph.node("Where", [nonpositive, scaled, z], target)
+        elif kind in _COMPOSED:
+            z = _COMPOSED[kind](graph, z, dtype, target)
         elif target is not None:
             z = graph.node("Identity", [z], target)
         inputs = z
     return inputs
+
+
+def _gelu(graph: _Graph, z: str, dtype: Any, target: Optional[str]) -> str:
+    """z (1 + erf(z / sqrt 2)) / 2, erf in float32 (ONNX Runtime's only Erf)."""
+    scaled = graph.node("Mul", [z, graph.constant("inverse_sqrt2", dtype(1 / np.sqrt(2)))])
+    if dtype is np.float32:
+        erf = graph.node("Erf", [scaled])
+    else:
+        single = graph.node("Cast", [scaled], to=_tensor_type(np.float32))
+        erf = graph.node("Cast", [graph.node("Erf", [single])], to=_tensor_type(dtype))
+    half = graph.node("Mul", [z, graph.constant("half", dtype(0.5))])
+    return graph.node("Mul", [half, graph.node("Add", [graph.constant("one", dtype(1)), erf])],
+                      target)
+
+
+def _silu(graph: _Graph, z: str, dtype: Any, target: Optional[str]) -> str:
+    """z sigmoid(z)."""
+    return graph.node("Mul", [z, graph.node("Sigmoid", [z])], target)
+
+
+def _elu(graph: _Graph, z: str, dtype: Any, target: Optional[str]) -> str:
+    """max(z, 0) + expm1(min(z, 0)) (alpha 1), with expm1(t) = tanh(t/2)
+    (exp(t) + 1), which keeps its relative accuracy near 0 where exp(t) - 1
+    would cancel."""
+    t = graph.node("Min", [z, graph.constant("zero", dtype(0))])
+    half = graph.node("Tanh", [graph.node("Mul", [t, graph.constant("half", dtype(0.5))])])
+    scale = graph.node("Add", [graph.node("Exp", [t]), graph.constant("one", dtype(1))])
+    return graph.node("Add", [graph.node("Relu", [z]), graph.node("Mul", [half, scale])], target)
+
+
+def _softplus(graph: _Graph, z: str, dtype: Any, target: Optional[str]) -> str:
+    """PyTorch's (beta 1, threshold 20): z above 20, where log1p(exp(z))
+    still differs from z in float64; else max(z, 0) + log1p(u), u =
+    exp(-|z|), with log1p(u) = u log(w) / (w - 1), w = 1 + u, accurate to
+    a few ulps (Goldberg's), and u itself where w rounds to 1."""
+    one = graph.constant("one", dtype(1))
+    u = graph.node("Exp", [graph.node("Neg", [graph.node("Abs", [z])])])
+    w = graph.node("Add", [one, u])
+    ratio = graph.node("Div", [graph.node("Mul", [u, graph.node("Log", [w])]),
+                               graph.node("Sub", [w, one])])
+    log1p = graph.node("Where", [graph.node("Equal", [w, one]), u, ratio])
+    soft = graph.node("Add", [graph.node("Relu", [z]), log1p])
+    linear = graph.node("Greater", [z, graph.constant("threshold", dtype(20))])
+    return graph.node("Where", [linear, z, soft], target)
+
+
+# The activations composed from several nodes: (graph, z, dtype, target) -> output.
+_COMPOSED = {"gelu": _gelu, "silu": _silu, "elu": _elu, "softplus": _softplus}
 
 
 def _model(graph: _ModelGraph, inputs: list[Any], outputs: list[Any], opset: Optional[int],
