@@ -144,3 +144,18 @@ def test_a_damaged_schedule_state_is_refused(damage, message):
     state["schedule"] = damage
     with pytest.raises(ValueError, match=message):
         model._set_state(state)
+
+
+@pytest.mark.parametrize("name", ["format_1_adam_f64.npz", "format_1_sgd_f32.npz"])
+def test_files_without_a_schedule_load_without_one(name):
+    import os
+    model = nncore.load(os.path.join(os.path.dirname(__file__), "data", name))
+    assert model.schedule_ is None and model._get_state()["schedule"] is None
+
+
+def test_the_engine_refuses_too_few_rates():
+    model, x, y = problem()
+    model._engine.reserve(3)
+    with pytest.raises(ValueError, match=r"rates: got length 3, expected at least 8 \(one per step\)"):
+        model._engine.fit_epochs(x, y, None, None, 2, 3, None, rates=np.full(3, 0.1))
+    assert model._engine.epochs_done == 0
