@@ -41,11 +41,13 @@ from nncore.model import MLP, Gradients, load
 from nncore.network import NeuralNetwork
 from nncore.neuron import Neuron, OurNeuralNetwork
 from nncore.optimizers import SGD, Adam, AdamW
+from nncore.schedules import CosineDecay, ExponentialDecay, OneCycle, ReduceOnPlateau, StepDecay
 from nncore.training import EarlyStopping, History
 
 __all__ = [
     "Neuron", "OurNeuralNetwork", "NeuralNetwork",
     "MLP", "Gradients", "SGD", "Adam", "AdamW", "EarlyStopping", "History", "load",
+    "StepDecay", "ExponentialDecay", "CosineDecay", "OneCycle", "ReduceOnPlateau",
     "MLPClassifier", "MLPRegressor", "register_onnx_converters",
 ]
 

@@ -86,6 +86,7 @@ class _Engine:
         l2: float = ...,
         data_loss_factor: float = ...,
         clip_norm: float = ...,
+        rates: Optional[NDArray[np.float64]] = ...,
     ) -> None: ...
 
 @disjoint_base

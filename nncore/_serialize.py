@@ -8,8 +8,9 @@ Members (format version 2):
 - ``first_moment``, ``second_moment``: the optimizer's state, the same size
   (SGD's velocity; Adam's two moment estimates).
 - ``training``: JSON, the optimizer (``get_config()`` or null), the L2
-  penalty, the gradient clipping norm (or null), Adam's step count and the
-  last loss.
+  penalty, the gradient clipping norm (or null), Adam's step count, the
+  last loss and, optionally, the learning-rate schedule (``{"config": ...,
+  "state": ...}``, or null); a file without it has no schedule.
 - ``extra`` (optional): JSON, an object of metadata the model does not use
   (the ``nncore`` command keeps its feature names, classes and scores
   there). ``nncore.load`` checks it and leaves it out.
@@ -39,7 +40,7 @@ FORMAT_VERSION = 2
 _READABLE_VERSIONS = (1, 2)
 ARRAYS = ("params", "first_moment", "second_moment")
 # The numbers of the training state, kept in the ``training`` member.
-_NUMBERS = ("optimizer", "l2", "clip_norm", "step_count", "loss")
+_NUMBERS = ("optimizer", "l2", "clip_norm", "step_count", "loss", "schedule")
 _MEMBERS = {"format", "version", "config", "training", *ARRAYS}
 _OPTIONAL = {"extra"}
 # The text members (format, version, config, training) are a few hundred

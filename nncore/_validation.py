@@ -163,6 +163,24 @@ def check_fraction(name, value, closed_right=True):
     return number
 
 
+def check_positive_fraction(name, value, include_one=False):
+    """A real number in (0, 1), or (0, 1] with ``include_one``, as a float."""
+    number = check_scalar(name, value)
+    if not (0 < number < 1 or (include_one and number == 1)):
+        interval = "(0, 1]" if include_one else "(0, 1)"
+        raise ValueError(f"{name}: got {number}, expected a number in {interval}")
+    return number
+
+
+def check_schedule(value, schedule_class):
+    """None or an instance of ``schedule_class`` (nncore's schedules' base)."""
+    if value is not None and not isinstance(value, schedule_class):
+        raise TypeError(f"schedule: got {value!r}, expected None or a schedule: "
+                        "nncore.StepDecay, ExponentialDecay, CosineDecay, OneCycle or "
+                        "ReduceOnPlateau(...)")
+    return value
+
+
 def check_below_one_in(name, value, dtype):
     """A number already checked to be in [0, 1) that stays below 1 in ``dtype``."""
     if np.dtype(dtype).type(value) >= 1:

@@ -117,6 +117,14 @@ def build_parser():
     train.add_argument("--weight-decay", type=_nonnegative_float, default=None, metavar="F",
                        help="weight decay of the weights (not the biases): AdamW's with adam, "
                             "SGD's (added to the gradient) with sgd; default none")
+    train.add_argument("--schedule", choices=tuple(SCHEDULE_DEFAULTS), default=None,
+                       help="vary the learning rate (F, --learning-rate or its default) over "
+                            "the N epochs: step (F x 0.1 every max(1, N // 3) epochs), "
+                            "exponential (F x 0.01**(1/N) every epoch: 1%% of F at the end), "
+                            "cosine (half a cosine from F to 0 over N epochs), onecycle (from "
+                            "F / 25 up to F and down to F / 250000, per step), plateau (F x "
+                            "0.1 after max(1, N // 20) epochs without a better validation "
+                            "loss); default none")
     train.add_argument("--clip-norm", type=_positive_float, default=None, metavar="F",
                        help="clip each step's gradient to this global L2 norm; default none")
     train.add_argument("--validation", type=_fraction, default=0.2, metavar="FRACTION",
@@ -186,6 +194,28 @@ def build_parser():
 
 
 # -- option values -------------------------------------------------------------------
+
+
+# The --schedule choices: each a schedule from the epochs and the learning rate.
+SCHEDULE_DEFAULTS = {
+    "step": lambda epochs, rate: nncore.StepDecay(max(1, epochs // 3), gamma=0.1),
+    "exponential": lambda epochs, rate: nncore.ExponentialDecay(0.01 ** (1 / epochs)),
+    "cosine": lambda epochs, rate: nncore.CosineDecay(epochs),
+    "onecycle": lambda epochs, rate: nncore.OneCycle(rate, epochs),
+    "plateau": lambda epochs, rate: nncore.ReduceOnPlateau(factor=0.1,
+                                                           patience=max(1, epochs // 20)),
+}
+
+
+def _schedule(args, optimizer, learning_rate):
+    """The schedule --schedule names (or None), from --epochs and the
+    learning rate the optimizer trains with."""
+    if args.schedule is None:
+        return None
+    if learning_rate is None:
+        learning_rate = (optimizer.learning_rate if not isinstance(optimizer, str) else
+                         (nncore.Adam() if optimizer == "adam" else nncore.SGD()).learning_rate)
+    return SCHEDULE_DEFAULTS[args.schedule](args.epochs, learning_rate)
 
 
 def _optimizer(args):
@@ -370,7 +400,9 @@ def train_command(args):
     print(f"{args.data}: {n_rows} rows, {len(features)} input columns; {task} of "
           f"{args.target!r}{described}")
     optimizer, learning_rate = _optimizer(args)
+    schedule = _schedule(args, optimizer, learning_rate)
     print(f"training {model!r} with {optimizer}"
+          + (f", the learning rate on {schedule!r}" if schedule is not None else "")
           + (f", clipping gradients to norm {args.clip_norm:g}" if args.clip_norm else "")
           + f" on {len(train_rows)} rows"
           + (f", validating on {len(validation_rows)}" if len(validation_rows) else ""))
@@ -382,7 +414,7 @@ def train_command(args):
             batch_size=min(args.batch_size, len(train_rows)), optimizer=optimizer,
             learning_rate=learning_rate, clip_norm=args.clip_norm, validation_data=validation,
             early_stopping=nncore.EarlyStopping(args.patience) if args.patience else None,
-            progress=not args.no_progress, class_weight=args.class_weight)
+            progress=not args.no_progress, class_weight=args.class_weight, schedule=schedule)
     except ValueError as exc:  # a step's loss was not finite
         raise CommandError(f"training failed: {exc}; try a smaller --learning-rate",
                            status=1) from None

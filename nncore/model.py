@@ -32,9 +32,10 @@ from nncore._validation import (
     check_class_weight, check_dtype, check_inputs,
     check_layer_sizes, check_learning_rate, check_nonnegative_scalar, check_out, check_outputs,
     check_positive_int, check_positive_scalar, check_random_state, check_sample_weight,
-    check_same_samples, check_targets, check_clip_norm,
+    check_same_samples, check_schedule, check_targets, check_clip_norm,
 )
 from nncore.optimizers import OPTIMIZER_CLASSES, SGD, Adam, AdamW, optimizer_from_config
+from nncore.schedules import Schedule, schedule_from_state
 from nncore.training import EarlyStopping, EarlyStoppingState, History
 
 Gradients = namedtuple("Gradients", ["loss", "coefs", "intercepts"])
@@ -130,6 +131,9 @@ class MLP:
         The record of the last ``fit`` or ``partial_fit``.
     optimizer_ : SGD, Adam, AdamW or None
         The optimizer of the last training call; its state is in the model.
+    schedule_ : StepDecay, ExponentialDecay, CosineDecay, OneCycle, ReduceOnPlateau or None
+        The learning-rate schedule of the last training call (the model's
+        own copy, with its state), which a warm start continues.
 
     Notes
     -----
@@ -161,6 +165,7 @@ class MLP:
         self._initialize()
         self.history_: Optional[History] = None
         self.optimizer_: Optional[Union[SGD, Adam]] = None
+        self.schedule_: Optional[Schedule] = None
 
     # -- structure -------------------------------------------------------------
 
@@ -248,6 +253,7 @@ class MLP:
         with self._in_use:  # one consistent snapshot, never mid-fit
             state = self.__dict__.copy()
             del state["_coefs"], state["_intercepts"], state["_engine"]  # rebuilt
+            state.pop("schedule_", None)  # in the training state
             state["_state"] = self._get_state()
         return state
 
@@ -272,29 +278,37 @@ class MLP:
         ``params_``), ``optimizer`` (the last optimizer's ``get_config()``, or
         None), ``step_count`` (Adam's and AdamW's t), ``l2`` (the last
         training call's penalty), ``clip_norm`` (its gradient clipping, or
-        None) and ``loss`` (the last step's).
+        None), ``loss`` (the last step's) and ``schedule`` (None, or the
+        schedule's ``{"config": get_config(), "state": get_state()}``).
         """
         with self._in_use:
             state = self._engine.get_state()
         state["optimizer"] = self.optimizer_.get_config() if self.optimizer_ is not None else None
         state["clip_norm"] = state["clip_norm"] or None
+        schedule = self.schedule_
+        state["schedule"] = None if schedule is None else {
+            "config": schedule.get_config(), "state": schedule.get_state()}
         return state
 
     def _set_state(self, state: dict[str, Any]) -> None:
         """Copy in a state of ``_get_state``'s schema; its arrays must already be
-        checked (shape, dtype, finite). The optimizer and the clipping are
-        checked here, in this model's dtype, before anything changes. A state
-        without ``clip_norm`` (from before it was kept) has none."""
+        checked (shape, dtype, finite). The optimizer, the clipping and the
+        schedule are checked here, in this model's dtype, before anything
+        changes. A state without ``clip_norm`` or ``schedule`` (from before
+        they were kept) has none."""
         optimizer = state["optimizer"]
         if optimizer is not None:
             optimizer = _resolve_optimizer(optimizer_from_config(optimizer), None, self.dtype)
         clip_norm = check_clip_norm(state.get("clip_norm"), self.dtype)
+        schedule = state.get("schedule")
+        schedule = None if schedule is None else schedule_from_state(schedule)
         with self._in_use:
             engine_state = dict(state)
             engine_state["optimizer"] = _engine_optimizer(optimizer)
             engine_state["clip_norm"] = clip_norm or 0.0
             self._engine.set_state(engine_state)
             self.optimizer_ = optimizer
+            self.schedule_ = schedule
 
     def _reset_optimizer(self) -> None:
         """Zero the optimizer's moments and step count (its kind and
@@ -303,11 +317,12 @@ class MLP:
             self._engine.reset_optimizer()
 
     def _fit_epochs(self, inputs, targets, weights, order, epochs, batch_size, losses, *,
-                    optimizer, l2=0.0, data_loss_factor=1.0, clip_norm=None):
+                    optimizer, l2=0.0, data_loss_factor=1.0, clip_norm=None, rates=None):
         """``epochs`` epochs in compiled code on checked arrays (the engine's
         dtype, C-contiguous), with ``optimizer`` (an SGD, Adam or AdamW,
         checked) from the current moments, clipping each step's gradient to
-        the global norm ``clip_norm`` (checked) unless it is None. Each
+        the global norm ``clip_norm`` (checked) unless it is None, at the
+        per-step learning ``rates`` (float64) if given, else the optimizer's. Each
         epoch's loss goes to ``losses``; on an exception, ``_epochs_done``
         says how many whole epochs ran."""
         with self._in_use:
@@ -317,7 +332,7 @@ class MLP:
             self.optimizer_ = optimizer
             engine.reserve(batch_size)
             engine.fit_epochs(inputs, targets, weights, order, epochs, batch_size, losses,
-                              l2, data_loss_factor, clip_norm or 0.0)
+                              l2, data_loss_factor, clip_norm or 0.0, rates)
 
     @property
     def _epochs_done(self) -> int:
@@ -353,7 +368,8 @@ class MLP:
             early_stopping: Union[None, bool, EarlyStopping] = None,
             callback: Optional[Callable[[int, dict[str, float]], Optional[bool]]] = None,
             progress: bool = False, warm_start: bool = False,
-            class_weight: Union[None, str, dict[int, float]] = None) -> History:
+            class_weight: Union[None, str, dict[int, float]] = None,
+            schedule: Optional[Schedule] = None) -> History:
         """Train on (X, y) for ``epochs`` passes over the data.
 
         Every epoch runs in compiled code without the GIL: shuffling by a
@@ -413,6 +429,14 @@ class MLP:
             leaves out; "balanced" is n_samples / (n_classes * the class's
             count), n_classes the classes present (scikit-learn's).
             Needs one class per sample: one-hot cross_entropy targets.
+        schedule : StepDecay, ExponentialDecay, CosineDecay, OneCycle or ReduceOnPlateau, optional
+            Vary the learning rate from the optimizer's: per epoch (per step
+            for OneCycle), as PyTorch's schedulers do; ``history_.learning_rate``
+            records it. ReduceOnPlateau watches the validation loss when
+            there is validation data, the training loss otherwise. The
+            model trains a copy, kept as ``schedule_``; with ``warm_start``
+            and a schedule of the same hyperparameters, that copy goes on
+            where it stopped (also after ``save``/``load`` or pickling).
 
         Returns
         -------
@@ -434,7 +458,8 @@ class MLP:
                            random_state=random_state, sample_weight=sample_weight, l2=l2,
                            clip_norm=clip_norm, validation_data=validation_data,
                            early_stopping=early_stopping, callback=callback, progress=progress,
-                           reinitialize=not warm_start, class_weight=class_weight)
+                           reinitialize=not warm_start, class_weight=class_weight,
+                           schedule=schedule)
 
     def partial_fit(self, X: ArrayLike, y: ArrayLike, *, batch_size: Optional[int] = None,
                     optimizer: Union[None, str, SGD, Adam] = None,
@@ -442,10 +467,13 @@ class MLP:
                     random_state: RandomStateLike = None,
                     sample_weight: Optional[ArrayLike] = None, l2: float = 0.0,
                     class_weight: Optional[dict[int, float]] = None,
-                    clip_norm: Optional[float] = None) -> History:
+                    clip_norm: Optional[float] = None,
+                    schedule: Optional[Schedule] = None) -> History:
         """One epoch from the current parameters and optimizer state.
 
-        ``optimizer`` defaults to the last one used (SGD if none). Other
+        ``optimizer`` defaults to the last one used (SGD if none), and
+        ``schedule`` to the model's (``schedule_``): each call is one epoch
+        of it, monitoring the training loss. Other
         arguments are those of ``fit``, but ``class_weight`` is None or a
         dict: "balanced" needs the whole data set's class counts. Returns a
         ``History`` of one epoch.
@@ -460,7 +488,8 @@ class MLP:
                            random_state=random_state, sample_weight=sample_weight, l2=l2,
                            clip_norm=clip_norm, validation_data=None, early_stopping=None,
                            callback=None, progress=False, reinitialize=False, class_weight=class_weight,
-                           whole_data=False)
+                           whole_data=False,
+                           schedule=schedule if schedule is not None else self.schedule_)
 
     def _train(self, X, y, **options):
         # The lock first: a refused call changes nothing, not even by a check.
@@ -469,7 +498,8 @@ class MLP:
 
     def _train_alone(self, X, y, *, epochs, batch_size, optimizer, learning_rate, shuffle,
                      random_state, sample_weight, l2, clip_norm, validation_data,
-                     early_stopping, callback, progress, reinitialize, class_weight, whole_data=True):
+                     early_stopping, callback, progress, reinitialize, class_weight, schedule,
+                     whole_data=True):
         # Every check comes before the first change of state.
         inputs, targets, weights = self._check_data(X, y, sample_weight)
         if class_weight is not None:
@@ -486,6 +516,7 @@ class MLP:
             raise TypeError(f"callback: got {callback!r}, expected a callable or None")
         progress = check_bool("progress", progress)
         shuffle_rng = check_random_state(random_state) if random_state is not None else None
+        schedule = check_schedule(schedule, Schedule)
 
         if reinitialize:
             self._initialize()
@@ -493,9 +524,11 @@ class MLP:
         if self.optimizer_ is None or self.optimizer_.name != optimizer.name:
             self._reset_optimizer()
         self.optimizer_ = optimizer  # recorded even when no epoch runs
+        schedule = self.schedule_ = self._continued_schedule(schedule, reinitialize)
 
         history = self.history_ = History()
-        per_epoch = validation is not None or stopping is not None or callback is not None
+        per_epoch = (validation is not None or stopping is not None or callback is not None
+                     or schedule is not None)
         chunk = 1 if per_epoch else self._epochs_per_chunk(n_samples, shuffle)
         bar = ProgressBar(epochs) if progress else None
         best_params = None
@@ -505,11 +538,21 @@ class MLP:
                 count = min(chunk, epochs - history.epochs)
                 order = _permutations(shuffle_rng, n_samples, count) if shuffle else None
                 losses = np.full(count, np.nan)
+                rates = None
+                if schedule is not None:
+                    before = schedule.get_state()
+                    rates = schedule.rates(-(-n_samples // batch_size), optimizer.learning_rate,
+                                           schedule.monitored_loss)
                 try:
                     self._fit_epochs(inputs, targets, weights, order, count, batch_size, losses,
-                                     optimizer=optimizer, l2=l2, clip_norm=clip_norm)
+                                     optimizer=optimizer, l2=l2, clip_norm=clip_norm, rates=rates)
                 finally:
-                    history.loss.extend(losses[:self._epochs_done].tolist())
+                    done = self._epochs_done
+                    if schedule is not None and done == 0:
+                        schedule.set_state(before)  # the epoch did not happen
+                    history.loss.extend(losses[:done].tolist())
+                    history.learning_rate.extend(
+                        [optimizer.learning_rate if rates is None else float(rates[0])] * done)
                 epoch = history.epochs - 1
                 logs = {"loss": history.loss[-1]}
                 if validation is not None:
@@ -517,6 +560,8 @@ class MLP:
                     logs["val_score"] = self._score(*validation)
                     history.val_loss.append(logs["val_loss"])
                     history.val_score.append(logs["val_score"])
+                if schedule is not None:
+                    schedule.monitored_loss = logs.get("val_loss", logs["loss"])
                 if stopping is not None and stopping.update(epoch, logs):
                     history.best_epoch = epoch
                     if stopping.rule.restore_best:
@@ -535,6 +580,24 @@ class MLP:
         if best_params is not None:
             self.params_[...] = best_params
         return history
+
+    def _continued_schedule(self, schedule, reinitialize):
+        """The model's schedule for this call: its own, going on, when not
+        reinitialising and ``schedule`` has its hyperparameters (or is it);
+        else a copy of ``schedule`` (never the caller's object, which
+        training would change)."""
+        if schedule is None:
+            return None
+        own = self.schedule_
+        if schedule is own or (not reinitialize and own is not None and type(own) is type(schedule)
+                               and own.get_config() == schedule.get_config()):
+            if reinitialize:
+                own.reset()
+            return own
+        schedule = copy.deepcopy(schedule)
+        if reinitialize:
+            schedule.reset()
+        return schedule
 
     def _epochs_per_chunk(self, n_samples, shuffle):
         chunk = max(1, CHUNK_WORK // max(1, n_samples * self._engine.work_per_row))

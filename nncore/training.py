@@ -24,6 +24,9 @@ class History:
         With validation data: the loss and the score on it after each epoch.
         The score is the accuracy for softmax and logistic outputs (every
         output of a sample right), and R^2 (averaged over outputs) otherwise.
+    learning_rate : list of float
+        The learning rate of each epoch's first step: the optimizer's, or
+        what the schedule gave it (OneCycle changes it every step).
     best_epoch : int or None
         With early stopping: the epoch (0-based) whose parameters were the best.
     stopped_early : bool
@@ -34,6 +37,7 @@ class History:
         self.loss: list[float] = []
         self.val_loss: list[float] = []
         self.val_score: list[float] = []
+        self.learning_rate: list[float] = []
         self.best_epoch: Optional[int] = None
         self.stopped_early = False
 
