@@ -42,9 +42,9 @@ def test_demo_runs_as_a_module():
 def test_readme_examples_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the MLP example saves a file
     blocks = readme_blocks()
-    assert len(blocks) == 6
+    assert len(blocks) == 7
     # The estimators' example and the deployment examples: tests of their own.
-    blocks = blocks[:3]
+    blocks = blocks[:4]
     namespaces = []
     for code in blocks:
         namespaces.append({})
@@ -54,7 +54,10 @@ def test_readme_examples_run(tmp_path, monkeypatch):
     assert mlp["model"].score(mlp["X"][400:], mlp["labels"][400:]) == pytest.approx(0.89)
     assert mlp["probabilities"].shape == (100, 2)
     np.testing.assert_allclose(mlp["probabilities"].sum(axis=1), 1)
-    recipes = namespaces[2]
+    scheduled = namespaces[2]
+    rates = scheduled["history"].learning_rate
+    assert len(rates) == 20 and rates[0] == 0.05 and 0.001 < rates[-1] < rates[0]
+    recipes = namespaces[3]
     assert recipes["classifier"].history_.epochs == recipes["robust"].history_.epochs == 20
     assert recipes["robust"].loss_name == "huber" and recipes["robust"].huber_delta == 0.5
 
@@ -68,7 +71,7 @@ def test_readme_estimator_example_runs(capsys):
     from sklearn.neural_network import MLPClassifier as SklearnClassifier
 
     namespace = {}
-    exec(compile(readme_blocks()[3], str(README), "exec"), namespace)
+    exec(compile(readme_blocks()[4], str(README), "exec"), namespace)
     clf = namespace["clf"]
     assert re.fullmatch(r"\d+ epochs, test accuracy 0\.9\d\d\n", capsys.readouterr().out)
     # What the comment promises: scikit-learn's coefs_.
@@ -85,7 +88,7 @@ def test_readme_onnx_and_c_example_runs(tmp_path, monkeypatch, capsys):
     pytest.importorskip("onnxruntime")
     monkeypatch.chdir(tmp_path)
     namespace = {}
-    exec(compile(readme_blocks()[4], str(README), "exec"), namespace)
+    exec(compile(readme_blocks()[5], str(README), "exec"), namespace)
     assert float(capsys.readouterr().out) < 1e-14  # what the comment promises
     assert (tmp_path / "model.onnx").is_file()
     assert {path.name for path in (tmp_path / "build").iterdir()} == {"regress.h", "regress.c"}
@@ -96,7 +99,7 @@ def test_readme_pipeline_example_runs():
     pytest.importorskip("onnxruntime")
     pytest.importorskip("skl2onnx")
     namespace = {}
-    exec(compile(readme_blocks()[5], str(README), "exec"), namespace)  # it asserts itself
+    exec(compile(readme_blocks()[6], str(README), "exec"), namespace)  # it asserts itself
     assert namespace["probabilities"][0].keys() == {0, 1, 2}  # skl2onnx's default ZipMap
 
 
