@@ -516,7 +516,9 @@ class MLP:
             raise TypeError(f"callback: got {callback!r}, expected a callable or None")
         progress = check_bool("progress", progress)
         shuffle_rng = check_random_state(random_state) if random_state is not None else None
-        schedule = check_schedule(schedule, Schedule)
+        schedule = self._continued_schedule(check_schedule(schedule, Schedule), reinitialize)
+        if schedule is not None:  # before anything changes
+            schedule.check_room(epochs, -(-n_samples // batch_size))
 
         if reinitialize:
             self._initialize()
@@ -524,7 +526,7 @@ class MLP:
         if self.optimizer_ is None or self.optimizer_.name != optimizer.name:
             self._reset_optimizer()
         self.optimizer_ = optimizer  # recorded even when no epoch runs
-        schedule = self.schedule_ = self._continued_schedule(schedule, reinitialize)
+        self.schedule_ = schedule
 
         history = self.history_ = History()
         per_epoch = (validation is not None or stopping is not None or callback is not None

@@ -41,6 +41,10 @@ class Schedule:
         self.epoch += 1
         return np.full(steps, rate)
 
+    def check_room(self, epochs: int, steps: int) -> None:
+        """Raise ValueError if ``epochs`` more epochs of ``steps`` steps go
+        past the schedule's end (only OneCycle has one)."""
+
     def _epoch_rate(self, learning_rate, monitored_loss):
         if self.rate is None:
             return float(learning_rate)
@@ -186,14 +190,18 @@ class OneCycle(Schedule):
         self.step = 0                               # steps scheduled so far
         self.total_steps: Optional[int] = None      # epochs x the first epoch's steps
 
+    def check_room(self, epochs: int, steps: int) -> None:
+        total = self.total_steps if self.total_steps is not None else self.epochs * steps
+        if self.step + epochs * steps > total:
+            raise ValueError(
+                f"schedule: got {self.step + epochs * steps} steps of OneCycle, expected at most "
+                f"its {total} (epochs={self.epochs} x {total // self.epochs} steps per epoch); "
+                "give a fresh schedule to train on")
+
     def rates(self, steps: int, learning_rate: float,
               monitored_loss: Optional[float] = None) -> np.ndarray:
+        self.check_room(1, steps)
         total = self.total_steps if self.total_steps is not None else self.epochs * steps
-        if self.step + steps > total:
-            raise ValueError(
-                f"schedule: got {self.step + steps} steps of OneCycle, expected at most its "
-                f"{total} (epochs={self.epochs} x {total // self.epochs} steps per epoch); give "
-                "a fresh schedule to train on")
         self.total_steps = total
         initial = self.max_learning_rate / self.div_factor
         final = initial / self.final_div_factor

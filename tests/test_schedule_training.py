@@ -78,9 +78,20 @@ def test_one_cycle_past_its_end_changes_nothing():
     model, x, y = problem()
     model.fit(x, y, epochs=2, batch_size=5, schedule=nncore.OneCycle(0.1, 2))
     params, state = model.params_.copy(), model.schedule_.get_state()
+    history = model.history_
     with pytest.raises(ValueError, match="schedule: got 6 steps of OneCycle, expected at most its 4"):
         model.partial_fit(x, y, batch_size=5)
     assert model.params_.tobytes() == params.tobytes() and model.schedule_.get_state() == state
+    assert model.history_ is history  # refused before anything changed
+
+
+def test_a_fit_longer_than_its_one_cycle_is_refused_before_it_starts():
+    model, x, y = problem()
+    params = model.params_.copy()
+    with pytest.raises(ValueError, match="schedule: got 6 steps of OneCycle, expected at most its 4"):
+        model.fit(x, y, epochs=3, batch_size=5, schedule=nncore.OneCycle(0.1, 2))
+    assert model.params_.tobytes() == params.tobytes()
+    assert model.history_ is None and model.schedule_ is None
 
 
 def straight(name, batch_size, optimizer, epochs=5):
