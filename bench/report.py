@@ -25,7 +25,7 @@ README_MARKERS = ("<!-- bench-table -->", "<!-- /bench-table -->")
 # The estimators' rows again, in the README's "From scikit-learn" section.
 README_ESTIMATOR_MARKERS = ("<!-- sklearn-bench -->", "<!-- /sklearn-bench -->")
 
-MLP_WORKLOADS = ("W3", "W4", "W6", "W9", "W4-fit", "W8", "W12", "W10", "W10-f32")
+MLP_WORKLOADS = ("W3", "W4", "W6", "W9", "W4-fit", "W8", "W12", "W10", "W10-f32", "W11", "W11-f32")
 
 Target = namedtuple("Target", "workload system baseline factor at_most", defaults=(None,))
 
@@ -60,6 +60,8 @@ TARGETS = [
     Target("W10", "nncore 2 threads", "ONNX Runtime 2 threads", 1),
     Target("W10-f32", "nncore", "ONNX Runtime", 1),
     Target("W10-f32", "nncore 2 threads", "ONNX Runtime 2 threads", 1),
+    Target("W11", "nncore", "PyTorch eager", 5),
+    Target("W11-f32", "nncore", "PyTorch eager", 5),
 ]
 
 TUTORIAL_COLUMNS = ["reference", "nncore per call", "nncore train()", "nncore train() deterministic",
@@ -196,8 +198,8 @@ def markdown(results, meta, env, smoke, with_checks=True):
     mlp = [w for w in results if w in MLP_WORKLOADS]
     if mlp:
         lines += [
-            "**MLP workloads** (`nncore.MLP`, float64 unless marked f32, biases). Median time per sample (W3), per epoch (W4), "
-            "per call (W6, W10), per pair of fits (W9) or per whole fit (W4-fit, W8, W12), and in brackets that time over nncore's: how many times faster nncore is.",
+            "**MLP workloads** (`nncore.MLP`, float64 unless marked f32, biases). Median time per sample (W3), "
+            "per epoch (W4, W11), per call (W6, W10), per pair of fits (W9) or per whole fit (W4-fit, W8, W12), and in brackets that time over nncore's: how many times faster nncore is.",
             "",
             "- *W3*: synthetic regression samples, squared error, plain SGD, learning rate "
             "2⁻⁷, one sample per step in order. *nncore*: `MLP.fit(epochs=1, batch_size=1, shuffle=False, "
@@ -235,6 +237,15 @@ def markdown(results, meta, env, smoke, with_checks=True):
             "or two threads; *nncore deterministic*: `deterministic=True`, nncore's own fixed-order "
             "products) against `InferenceSession.run` on the same rows with one or two intra-op "
             "threads, and the C export's `net_predict_batch` (one thread, no BLAS: its own loops).",
+            "- *W11*, *W11-f32*, the modern recipe: digits, a 64-256-256-10 GELU network with dropout "
+            "0.1 on both hidden layers, cross-entropy, AdamW (weight decay 0.01 on the weights), a "
+            "one-cycle schedule (max rate 0.01, cosine, stepped per batch), batches of 128 in order, one "
+            "thread. *nncore*: `MLP(..., dropout=0.1).fit(epochs=1, batch_size=128, optimizer=AdamW(...), "
+            "schedule=OneCycle(...), shuffle=False, warm_start=True)`; *PyTorch eager*: `nn.Linear`/"
+            "`nn.GELU`/`nn.Dropout`, `nn.CrossEntropyLoss`, `torch.optim.AdamW` with the biases in a "
+            "group without decay, `OneCycleLR(cycle_momentum=False)` stepped per batch. Before the "
+            "timing, one epoch of the same recipe without dropout from the same start must take the "
+            "same steps in both.",
             "",
         ]
         lines += table(results, meta, mlp, MLP_COLUMNS, "nncore", True)

@@ -14,6 +14,9 @@ Workloads:
 - W10, W10-f32: one ``predict`` of 100,000 rows (the W3 network in float64,
   W5's 784-256-10 in float32), against ONNX Runtime at one and two threads
   and the C export's ``predict_batch``.
+- W11, W11-f32: the modern recipe, an epoch of 64-256-256-10 GELU with
+  dropout 0.1, AdamW and one-cycle, batches of 128, on the digits, against
+  PyTorch eager with the same recipe (recipe.py).
 - W9: two W4 networks trained (10 epochs each) at once in two threads, against one after the other.
 - W4-fit, W8, W12: whole ``fit`` calls of ``nncore.MLPClassifier`` and
   scikit-learn's, with the same parameters (W4's network; scikit-learn's
@@ -56,13 +59,14 @@ from digits import w4_workload  # noqa: E402
 from estimators import ESTIMATOR_WORKLOADS, estimator_workload  # noqa: E402
 from instructions import PROGRAMS as INSTRUCTION_WORKLOADS, instruction_count  # noqa: E402
 from per_sample import w3_workload, w6_workload  # noqa: E402
+from recipe import W11, w11_workload  # noqa: E402
 from threads import w9_workload  # noqa: E402
 from timing import measure  # noqa: E402
 from tutorial import TUTORIAL, XOR_LOOP, measure_xor_loop, tutorial_workload  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
 WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W5-f32", "W6", "W9", "W4-fit", "W8", "W12", "W10",
-             "W10-f32")
+             "W10-f32", "W11", "W11-f32")
 
 
 def build(name, threads, smoke):
@@ -79,6 +83,8 @@ def build(name, threads, smoke):
         return estimator_workload(name, smoke)
     if name in W10:
         return w10_workload(name, threads, smoke)
+    if name in W11:
+        return w11_workload(name, smoke)
     return w6_workload()
 
 

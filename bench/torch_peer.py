@@ -50,16 +50,19 @@ class TorchNetwork:
         self.weights2 += d_weights2
 
 
-def mlp(coefs, intercepts, activation):
-    """nn.Sequential of nn.Linear layers (float64) holding these parameters,
-    with ``activation`` ("tanh" or "relu") between them and none after the
-    last."""
-    hidden = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}[activation]
+def mlp(coefs, intercepts, activation, dropout=0.0):
+    """nn.Sequential of nn.Linear layers (of the parameters' dtype) holding
+    these parameters, with ``activation`` ("tanh", "relu" or "gelu") and,
+    if ``dropout``, nn.Dropout between them and none after the last."""
+    hidden = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU, "gelu": torch.nn.GELU}[activation]
+    dtype = torch.from_numpy(coefs[0][:0]).dtype
     layers = []
     for i, w in enumerate(coefs):
         if i:
             layers.append(hidden())
-        layers.append(torch.nn.Linear(w.shape[0], w.shape[1], dtype=torch.float64))
+            if dropout:
+                layers.append(torch.nn.Dropout(dropout))
+        layers.append(torch.nn.Linear(w.shape[0], w.shape[1], dtype=dtype))
     model = torch.nn.Sequential(*layers)
     set_params(model, coefs, intercepts)
     return model
@@ -85,18 +88,21 @@ class TorchTrainer:
     """One epoch of minibatch training per ``epoch()`` call, in order:
     forward, loss, backward, optimizer step for every batch."""
 
-    def __init__(self, model, x, y, batch_size, loss, optimizer):
+    def __init__(self, model, x, y, batch_size, loss, optimizer, scheduler=None):
         self.model = model
         self.batches = list(zip(torch.from_numpy(x).split(batch_size), torch.from_numpy(y).split(batch_size)))
         self.loss = loss
         self.optimizer = optimizer
+        self.scheduler = scheduler  # stepped after every batch (OneCycleLR's way)
 
     def epoch(self):
-        model, loss, optimizer = self.model, self.loss, self.optimizer
+        model, loss, optimizer, scheduler = self.model, self.loss, self.optimizer, self.scheduler
         for xb, yb in self.batches:
             optimizer.zero_grad()
             loss(model(xb), yb).backward()
             optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
 
 
 def half_squared_error(output, target):

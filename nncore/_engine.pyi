@@ -38,7 +38,8 @@ class _Engine:
         negative_slope: float,
         capacity: int,
         blas_threshold: int = ...,
-        huber_delta: float = ...
+        huber_delta: float = ...,
+        dropout: Optional[Sequence[float]] = ...,
     ) -> None: ...
     def reserve(self, rows: int) -> None: ...
     def weights(self, layer: int) -> _Array: ...
@@ -73,6 +74,7 @@ class _Engine:
         gradients: bool,
         l2: float = ...,
         data_loss_factor: float = ...,
+        dropout_masks: Optional[Sequence[Optional[_Array]]] = ...,
     ) -> float: ...
     def fit_epochs(
         self,
@@ -87,6 +89,8 @@ class _Engine:
         data_loss_factor: float = ...,
         clip_norm: float = ...,
         rates: Optional[NDArray[np.float64]] = ...,
+        dropout_seed: int = ...,
+        first_epoch: int = ...,
     ) -> None: ...
 
 @disjoint_base

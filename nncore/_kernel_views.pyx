@@ -8,11 +8,15 @@ fused ones check shapes (ValueError). Outputs are written in place.
 """
 import numpy as np
 
+from libc.stdint cimport uint64_t
+
 from nncore cimport _kernels as k
 from nncore._kernels cimport floating, nncore_isa
 from nncore cimport _optim
 from nncore._kernels import ACTIVATION_CODES, ISA_NAMES as _ISA_NAMES
-from nncore._validation import check_choice, check_kernel_dtypes, check_kernel_shapes
+from nncore._validation import (
+    check_choice, check_fraction, check_kernel_dtypes, check_kernel_shapes, check_uint64,
+)
 
 
 cdef dict _elementwise_backward_shapes(Py_ssize_t size, Py_ssize_t outputs_size,
@@ -483,6 +487,53 @@ def _l2_backward(const floating[::1] weights, floating[::1] grads, double factor
     with nogil:
         squares = _optim.l2_backward(&weights[0], &grads[0], <floating> factor, weights.shape[0])
     return squares
+
+
+def _dropout_keep(uint64_t seed, uint64_t epoch, uint64_t step, uint64_t layer, double rate,
+                  floating[::1] keep):
+    """keep := the dropout masks times 1 / (1 - rate)."""
+    with nogil:
+        k.dropout_keep(seed, epoch, step, layer, rate, &keep[0], keep.shape[0])
+
+
+def _dropout_forward(const floating[::1] outputs, const floating[::1] keep, floating[::1] dropped):
+    """dropped := outputs * keep, element-wise."""
+    check_kernel_shapes("dropout_forward", _elementwise_backward_shapes(
+        outputs.shape[0], keep.shape[0], dropped.shape[0]))
+    with nogil:
+        k.dropout_forward(&outputs[0], &keep[0], &dropped[0], outputs.shape[0])
+
+
+def _dropout_backward(const floating[::1] grad_dropped, const floating[::1] keep,
+                      floating[::1] grad_outputs):
+    """grad_outputs := grad_dropped * keep, element-wise."""
+    check_kernel_shapes("dropout_backward", _elementwise_backward_shapes(
+        grad_dropped.shape[0], keep.shape[0], grad_outputs.shape[0]))
+    with nogil:
+        k.dropout_backward(&grad_dropped[0], &keep[0], &grad_outputs[0], grad_dropped.shape[0])
+
+
+def dropout_keep(seed, epoch, step, layer, rate, keep):
+    """keep := the masks of layer ``layer`` at ``step`` of ``epoch`` (see
+    nncore/_dropout.h), 1 / (1 - rate) for kept units, 0 for dropped ones."""
+    for name, value in (("seed", seed), ("epoch", epoch), ("step", step), ("layer", layer)):
+        check_uint64(name, value)
+    check_fraction("rate", rate, closed_right=False)
+    check_kernel_dtypes("dropout_keep", keep=keep)
+    _dropout_keep(seed, epoch, step, layer, rate, keep)
+
+
+def dropout_forward(outputs, keep, dropped):
+    """dropped := outputs * keep, element-wise over flat arrays."""
+    check_kernel_dtypes("dropout_forward", outputs=outputs, keep=keep, dropped=dropped)
+    _dropout_forward(outputs, keep, dropped)
+
+
+def dropout_backward(grad_dropped, keep, grad_outputs):
+    """grad_outputs := grad_dropped * keep; they may be one array."""
+    check_kernel_dtypes("dropout_backward", grad_dropped=grad_dropped, keep=keep,
+                        grad_outputs=grad_outputs)
+    _dropout_backward(grad_dropped, keep, grad_outputs)
 
 
 def dense_forward(inputs, weights, bias, outputs, use_blas=False):

@@ -10,6 +10,7 @@
 # Weights are (n_in, n_out); a batch is (n_samples, n_in).
 from cython cimport floating
 from libc.math cimport exp, fabs, log, log1p
+from libc.stdint cimport uint64_t
 from libc.string cimport memcpy, memset
 
 # SciPy's BLAS through pointers set on first use (see _blas.h), so that
@@ -73,6 +74,14 @@ cdef extern from "_gemm.h" nogil:
     void nncore_gemm_f32(const float* a, Py_ssize_t a_row, Py_ssize_t a_sum,
                          const float* b, Py_ssize_t b_sum, Py_ssize_t b_col, float* c,
                          Py_ssize_t m, Py_ssize_t n, Py_ssize_t k)
+
+cdef extern from "_dropout.h" nogil:
+    uint64_t nncore_dropout_key(uint64_t seed, uint64_t epoch, uint64_t step, uint64_t layer)
+    uint64_t nncore_dropout_threshold(double rate)
+    void nncore_dropout_keep_f64(uint64_t key, uint64_t threshold, double scale, double* keep,
+                                 Py_ssize_t size)
+    void nncore_dropout_keep_f32(uint64_t key, uint64_t threshold, float scale, float* keep,
+                                 Py_ssize_t size)
 
 # Codes shared with Python through _kernels.pyx (ACTIVATION_CODES, LOSS_CODES).
 cdef enum Activation:
@@ -521,6 +530,34 @@ cdef inline void activation_backward(int kind, const floating* grad_outputs,
         softplus_backward(grad_outputs, total, delta, size)
     elif grad_outputs != delta:
         memcpy(delta, grad_outputs, size * sizeof(floating))
+
+
+cdef inline void dropout_keep(uint64_t seed, uint64_t epoch, uint64_t step, uint64_t layer,
+                              double rate, floating* keep, Py_ssize_t size) noexcept nogil:
+    """M := 1 / (1 - rate) for kept units, 0 for dropped ones (see _dropout.h):
+    the masks of layer ``layer`` at ``step`` of ``epoch``. M:(size,) = (n_samples*n_out,)."""
+    cdef uint64_t key = nncore_dropout_key(seed, epoch, step, layer)
+    cdef floating scale = <floating> 1 / <floating> (1 - rate)
+    if floating is double:
+        nncore_dropout_keep_f64(key, nncore_dropout_threshold(rate), scale, keep, size)
+    else:
+        nncore_dropout_keep_f32(key, nncore_dropout_threshold(rate), scale, keep, size)
+
+
+cdef inline void dropout_forward(const floating* outputs, const floating* keep,
+                                 floating* dropped, Py_ssize_t size) noexcept nogil:
+    """D := A * M, element-wise: inverted dropout with the masks M of dropout_keep."""
+    cdef Py_ssize_t i
+    for i in range(size):
+        dropped[i] = outputs[i] * keep[i]
+
+
+cdef inline void dropout_backward(const floating* grad_dropped, const floating* keep,
+                                  floating* grad_outputs, Py_ssize_t size) noexcept nogil:
+    """G := G_D * M, element-wise; G_D and G may alias."""
+    cdef Py_ssize_t i
+    for i in range(size):
+        grad_outputs[i] = grad_dropped[i] * keep[i]
 
 
 cdef inline double sse_backward(const floating* outputs, const floating* targets,

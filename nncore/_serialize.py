@@ -10,7 +10,10 @@ Members (format version 2):
 - ``training``: JSON, the optimizer (``get_config()`` or null), the L2
   penalty, the gradient clipping norm (or null), Adam's step count, the
   last loss and, optionally, the learning-rate schedule (``{"config": ...,
-  "state": ...}``, or null); a file without it has no schedule.
+  "state": ...}``, or null; a file without it has no schedule), the
+  dropout masks' seed and the epochs trained since initialisation (a file
+  without them has 0 for both), and the state of the generator that
+  shuffles draw from (a file without it leaves the loaded model a fresh one).
 - ``extra`` (optional): JSON, an object of metadata the model does not use
   (the ``nncore`` command keeps its feature names, classes and scores
   there). ``nncore.load`` checks it and leaves it out.
@@ -40,7 +43,8 @@ FORMAT_VERSION = 2
 _READABLE_VERSIONS = (1, 2)
 ARRAYS = ("params", "first_moment", "second_moment")
 # The numbers of the training state, kept in the ``training`` member.
-_NUMBERS = ("optimizer", "l2", "clip_norm", "step_count", "loss", "schedule")
+_NUMBERS = ("optimizer", "l2", "clip_norm", "step_count", "loss", "schedule", "dropout_seed",
+            "epochs_trained", "rng")
 _MEMBERS = {"format", "version", "config", "training", *ARRAYS}
 _OPTIONAL = {"extra"}
 # The text members (format, version, config, training) are a few hundred
@@ -143,10 +147,17 @@ def _check_state(state, dtype):
         raise ValueError(f"clip_norm is {clip_norm!r:.40}, expected a finite number > 0 or null")
     if not isinstance(step_count, int) or isinstance(step_count, bool) or not 0 <= step_count < 2**62:
         raise ValueError(f"step_count is {step_count!r}, expected an int >= 0")
+    for name, bound in (("dropout_seed", 2**64), ("epochs_trained", 2**62)):
+        value = state[name]
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                                  or not 0 <= value < bound):
+            raise ValueError(f"{name} is {value!r:.40}, expected an int from 0 to {bound} - 1")
     if not isinstance(l2, (int, float)) or isinstance(l2, bool) or not np.isfinite(l2) or l2 < 0:
         raise ValueError(f"l2 is {l2!r}, expected a finite number >= 0")
     if not isinstance(loss, (int, float)) or isinstance(loss, bool):
         raise ValueError(f"loss is {loss!r}, expected a number")
+    if state["rng"] is not None and not isinstance(state["rng"], dict):
+        raise ValueError(f"rng is {state['rng']!r:.40}, expected a JSON object or null")
     if state["optimizer"] is not None and not isinstance(state["optimizer"], dict):
         raise ValueError(f"optimizer is {state['optimizer']!r:.40}, expected a JSON object or null")
     state["l2"], state["loss"] = float(l2), float(loss)

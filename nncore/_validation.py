@@ -8,6 +8,7 @@ import math
 import numbers
 import operator
 import sys
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -122,6 +123,15 @@ def check_positive_int(name, value, minimum=1):
     return number
 
 
+def check_uint64(name, value):
+    """An integer from 0 to 2**64 - 1 (a seed or a counter), returned as an int."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}: got {value!r} of type {type(value).__name__}, expected an integer")
+    if not 0 <= value < 2**64:
+        raise ValueError(f"{name}: got {value}, expected an integer from 0 to 2**64 - 1")
+    return int(value)
+
+
 def check_learning_rate(value, dtype=np.float64):
     """A positive step size, finite and nonzero in ``dtype``."""
     return check_positive_scalar("learning_rate", value, dtype)
@@ -161,6 +171,59 @@ def check_fraction(name, value, closed_right=True):
         expected = "[0, 1]" if closed_right else "[0, 1)"
         raise ValueError(f"{name}: got {number}, expected a number in {expected}")
     return number
+
+
+def check_dropout(value, n_hidden):
+    """The dropout rate of each hidden layer, a tuple of floats in [0, 1):
+    one number for every hidden layer, or a sequence of one per hidden layer."""
+    if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
+        rate = check_fraction("dropout", value, closed_right=False)
+        if rate and not n_hidden:
+            raise ValueError(f"dropout: got {rate} for a network without hidden layers, "
+                             "expected 0 (dropout acts on hidden layers)")
+        return (rate,) * n_hidden
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise TypeError(f"dropout: got {value!r:.60} of type {type(value).__name__}, expected a "
+                        "number in [0, 1) or a sequence of one per hidden layer")
+    if len(value) != n_hidden:
+        raise ValueError(f"dropout: got {len(value)} rates, expected {n_hidden} "
+                         "(one per hidden layer)")
+    return tuple(check_fraction(f"dropout[{l}]", rate, closed_right=False)
+                 for l, rate in enumerate(value))
+
+
+def check_dropout_masks(masks, rates, n_samples, widths, dtype):
+    """One 0/1 mask per hidden layer, (n_samples, its width), for a model whose
+    hidden layers drop at ``rates``: None where the rate is 0. Returns fresh
+    C-contiguous arrays of ``dtype`` (None kept), never the caller's."""
+    if not any(rates):
+        raise ValueError("dropout_masks: got masks for a model without dropout, expected None "
+                         "(give the model dropout > 0 to use them)")
+    if isinstance(masks, (str, bytes, np.ndarray)) or not isinstance(masks, Sequence):
+        raise TypeError(f"dropout_masks: got {type(masks).__name__}, expected a sequence of "
+                        f"{len(rates)} arrays (one per hidden layer) or None")
+    if len(masks) != len(rates):
+        raise ValueError(f"dropout_masks: got {len(masks)} masks, expected {len(rates)} "
+                         "(one per hidden layer)")
+    checked = []
+    for l, (mask, rate) in enumerate(zip(masks, rates)):
+        name = f"dropout_masks[{l}]"
+        if rate == 0:
+            if mask is not None:
+                raise ValueError(f"{name}: got a mask for a hidden layer with dropout 0, expected None")
+            checked.append(None)
+            continue
+        if mask is None:
+            raise ValueError(f"{name}: got None for a hidden layer with dropout {rate}, "
+                             "expected its 0/1 mask")
+        array = as_float_array(name, mask, dtype, 2)
+        if array.shape != (n_samples, widths[l]):
+            raise ValueError(f"{name}: got shape {array.shape}, expected ({n_samples}, {widths[l]}) "
+                             "(samples, the hidden layer's width)")
+        if not ((array == 0) | (array == 1)).all():
+            raise ValueError(f"{name}: got values other than 0 and 1, expected a 0/1 mask")
+        checked.append(array)
+    return checked
 
 
 def check_positive_fraction(name, value, include_one=False):

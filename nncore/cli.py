@@ -125,6 +125,9 @@ def build_parser():
                             "F / 25 up to F and down to F / 250000, per step), plateau (F x "
                             "0.1 after max(1, N // 20) epochs without a better validation "
                             "loss); default none")
+    train.add_argument("--dropout", type=_dropout, default=0.0, metavar="RATE",
+                       help="dropout on the hidden layers while training: one rate, or one per "
+                       "hidden layer such as 0.2,0.1; default 0")
     train.add_argument("--clip-norm", type=_positive_float, default=None, metavar="F",
                        help="clip each step's gradient to this global L2 norm; default none")
     train.add_argument("--validation", type=_fraction, default=0.2, metavar="FRACTION",
@@ -263,6 +266,17 @@ _nonnegative_float = _number(float, lambda number: 0 <= number < float("inf"),
 _fraction = _number(float, lambda number: 0 <= number < 1, "a number in [0, 1)")
 
 
+def _dropout(text):
+    """One rate for every hidden layer, or one per hidden layer separated by commas."""
+    try:
+        rates = tuple(_fraction(part) for part in text.split(","))
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"got {text!r}, expected a rate in [0, 1) or one per hidden layer separated by "
+            "commas, such as 0.2,0.1") from None
+    return rates[0] if len(rates) == 1 else rates
+
+
 # -- CSV files -----------------------------------------------------------------------
 
 
@@ -390,11 +404,14 @@ def train_command(args):
     targets = y if classes is not None else (y - y_mean) / y_scale
 
     n_outputs = len(classes) if classes is not None else 1
+    if isinstance(args.dropout, tuple) and len(args.dropout) != len(args.layers):
+        raise CommandError(f"--dropout: got {len(args.dropout)} rates, expected 1 or "
+                           f"{len(args.layers)} (one per hidden layer of --layers)")
     model = nncore.MLP((len(features), *args.layers, n_outputs), activation=args.activation,
                        output_activation="softmax" if classes is not None else "identity",
                        loss="cross_entropy" if classes is not None else args.loss,
                        huber_delta=args.huber_delta, random_state=args.seed,
-                       deterministic=args.deterministic)
+                       deterministic=args.deterministic, dropout=args.dropout)
     described = (f" ({len(classes)} classes: " + ", ".join(map(str, classes)) + ")"
                  if classes is not None else "")
     print(f"{args.data}: {n_rows} rows, {len(features)} input columns; {task} of "
@@ -730,6 +747,8 @@ def info_command(args):
     ]
     if state["clip_norm"] is not None:
         rows.insert(-1, ("clip norm", f"{state['clip_norm']:g}"))
+    if any(model._dropout_rates):
+        rows.insert(-1, ("dropout", ", ".join(f"{rate:g}" for rate in model._dropout_rates)))
     if extra is not None:
         extra = dict(extra)
         if "task" in extra and "target" in extra:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import numbers
 import os
 from collections import namedtuple
 from typing import Any, Callable, Optional, Sequence, Union
@@ -26,10 +27,11 @@ from nncore._engine import (
 )
 from nncore._kernels import ACTIVATION_CODES, LOSS_CODES
 from nncore._progress import ProgressBar
+from nncore._rng_state import rng_from_state, rng_state
 from nncore._typing import ArrayLike, DTypeLike, FloatArray, RandomStateLike
 from nncore._validation import (
     check_batch_size, check_below_one_in, check_bool, check_choice, check_class_targets,
-    check_class_weight, check_dtype, check_inputs,
+    check_class_weight, check_dropout, check_dropout_masks, check_dtype, check_inputs,
     check_layer_sizes, check_learning_rate, check_nonnegative_scalar, check_out, check_outputs,
     check_positive_int, check_positive_scalar, check_random_state, check_sample_weight,
     check_same_samples, check_schedule, check_targets, check_clip_norm,
@@ -113,6 +115,17 @@ class MLP:
         the same bits on every x86-64 CPU and for any number of BLAS threads.
         At one thread it costs at most about 1.3x OpenBLAS's time on large
         layers, and nothing on small ones (see the README's Determinism).
+    dropout : float or sequence of float, default 0.0
+        Inverted dropout on the hidden layers' outputs while training
+        (``fit`` and ``partial_fit``): each unit is zeroed with this
+        probability and the others scaled by 1 / (1 - rate). One rate for
+        every hidden layer, or one per hidden layer, each in [0, 1).
+        ``predict``, ``loss``, ``score`` and ``gradients`` run without it.
+        The masks are a pure function of a seed drawn from ``random_state``
+        at initialisation, the epoch, the step and the unit (``_dropout.h``):
+        the same ``random_state`` gives the same bits for any thread count,
+        and a model saved and loaded trains on as if never stopped.
+        0 trains to exactly the bits of a model without dropout.
 
     Attributes
     ----------
@@ -148,7 +161,8 @@ class MLP:
                  output_activation: Optional[str] = None, loss: Optional[str] = None,
                  bias: bool = True, dtype: DTypeLike = np.float64,
                  random_state: RandomStateLike = None, negative_slope: float = 0.01,
-                 huber_delta: float = 1.0, deterministic: bool = False) -> None:
+                 huber_delta: float = 1.0, deterministic: bool = False,
+                 dropout: Union[float, Sequence[float]] = 0.0) -> None:
         self.layer_sizes = check_layer_sizes(layer_sizes)
         self.activation = check_choice("activation", activation, HIDDEN_ACTIVATIONS)
         self.output_activation, self.loss_name = _resolve_head(
@@ -158,6 +172,9 @@ class MLP:
         self.negative_slope = check_nonnegative_scalar("negative_slope", negative_slope, self.dtype)
         self.huber_delta = check_positive_scalar("huber_delta", huber_delta, self.dtype)
         self.deterministic = check_bool("deterministic", deterministic)
+        self._dropout_rates = check_dropout(dropout, len(self.layer_sizes) - 2)
+        self.dropout = (float(dropout) if isinstance(dropout, numbers.Real)
+                        else list(self._dropout_rates))
         check_random_state(random_state)
         self.random_state = random_state
         self._in_use = Exclusive()
@@ -175,7 +192,8 @@ class MLP:
         self._engine = engine_class(self.dtype)(
             self.layer_sizes, (self.bias,) * (len(self.layer_sizes) - 1), activations,
             LOSS_CODES[self.loss_name], self.negative_slope, 1,
-            NEVER_BLAS if self.deterministic else BLAS_THRESHOLD, huber_delta=self.huber_delta)
+            NEVER_BLAS if self.deterministic else BLAS_THRESHOLD, huber_delta=self.huber_delta,
+            dropout=self._dropout_rates + (0.0,))
         self._attach_views()
 
     def _attach_views(self):
@@ -195,6 +213,10 @@ class MLP:
             self._coefs[l][...] = self._rng.uniform(-bound, bound, (fan_in, fan_out))
             if self.bias:
                 self._intercepts[l][...] = self._rng.uniform(-bound, bound, fan_out)
+        # Drawn only with dropout, so that a model without it draws (and
+        # shuffles) as before.
+        self._dropout_seed = _draw_seed(self._rng) if any(self._dropout_rates) else 0
+        self._epochs_trained = 0
         self._reset_optimizer()
         self.optimizer_ = None
 
@@ -238,6 +260,7 @@ class MLP:
             "negative_slope": self.negative_slope,
             "huber_delta": self.huber_delta,
             "deterministic": self.deterministic,
+            "dropout": self.dropout,
         }
 
     def __repr__(self):
@@ -245,6 +268,7 @@ class MLP:
         return (f"MLP({self.layer_sizes}, activation={self.activation!r}, "
                 f"output_activation={self.output_activation!r}, loss={self.loss_name!r}{huber}, "
                 f"bias={self.bias}, dtype={self.dtype.name}"
+                + (f", dropout={self.dropout}" if any(self._dropout_rates) else "")
                 + (", deterministic=True)" if self.deterministic else ")"))
 
     # -- copying and pickling: a copy never shares buffers -------------------------
@@ -260,6 +284,9 @@ class MLP:
     def __setstate__(self, state):
         state = dict(state)
         training = state.pop("_state")
+        # The generator comes as the object itself, which a pickle may
+        # share with others (an estimator's random_state), not as a copy.
+        training.pop("rng", None)
         self.__dict__.update(state)
         self._build_engine()
         self._set_state(training)
@@ -278,11 +305,17 @@ class MLP:
         ``params_``), ``optimizer`` (the last optimizer's ``get_config()``, or
         None), ``step_count`` (Adam's and AdamW's t), ``l2`` (the last
         training call's penalty), ``clip_norm`` (its gradient clipping, or
-        None), ``loss`` (the last step's) and ``schedule`` (None, or the
-        schedule's ``{"config": get_config(), "state": get_state()}``).
+        None), ``loss`` (the last step's), ``schedule`` (None, or the
+        schedule's ``{"config": get_config(), "state": get_state()}``),
+        ``dropout_seed`` (the masks' seed, an int below 2**64),
+        ``epochs_trained`` (since initialisation: the masks' epoch count)
+        and ``rng`` (the generator shuffles draw from, as JSON data).
         """
         with self._in_use:
             state = self._engine.get_state()
+            state["dropout_seed"] = self._dropout_seed
+            state["epochs_trained"] = self._epochs_trained
+            state["rng"] = rng_state(self._rng)
         state["optimizer"] = self.optimizer_.get_config() if self.optimizer_ is not None else None
         state["clip_norm"] = state["clip_norm"] or None
         schedule = self.schedule_
@@ -295,13 +328,16 @@ class MLP:
         checked (shape, dtype, finite). The optimizer, the clipping and the
         schedule are checked here, in this model's dtype, before anything
         changes. A state without ``clip_norm`` or ``schedule`` (from before
-        they were kept) has none."""
+        they were kept) has none; one without ``dropout_seed`` and
+        ``epochs_trained``, 0 for both; one without ``rng`` keeps the
+        model's generator."""
         optimizer = state["optimizer"]
         if optimizer is not None:
             optimizer = _resolve_optimizer(optimizer_from_config(optimizer), None, self.dtype)
         clip_norm = check_clip_norm(state.get("clip_norm"), self.dtype)
         schedule = state.get("schedule")
         schedule = None if schedule is None else schedule_from_state(schedule)
+        rng = None if state.get("rng") is None else rng_from_state(state["rng"])
         with self._in_use:
             engine_state = dict(state)
             engine_state["optimizer"] = _engine_optimizer(optimizer)
@@ -309,6 +345,10 @@ class MLP:
             self._engine.set_state(engine_state)
             self.optimizer_ = optimizer
             self.schedule_ = schedule
+            self._dropout_seed = state.get("dropout_seed") or 0
+            self._epochs_trained = state.get("epochs_trained") or 0
+            if rng is not None:
+                self._rng = rng
 
     def _reset_optimizer(self) -> None:
         """Zero the optimizer's moments and step count (its kind and
@@ -331,8 +371,12 @@ class MLP:
             engine.configure_optimizer(kind, *hyperparameters)
             self.optimizer_ = optimizer
             engine.reserve(batch_size)
-            engine.fit_epochs(inputs, targets, weights, order, epochs, batch_size, losses,
-                              l2, data_loss_factor, clip_norm or 0.0, rates)
+            try:
+                engine.fit_epochs(inputs, targets, weights, order, epochs, batch_size, losses,
+                                  l2, data_loss_factor, clip_norm or 0.0, rates,
+                                  self._dropout_seed, self._epochs_trained)
+            finally:
+                self._epochs_trained += engine.epochs_done
 
     @property
     def _epochs_done(self) -> int:
@@ -340,17 +384,19 @@ class MLP:
         return self._engine.epochs_done
 
     def _evaluate(self, inputs, targets, weights, *, gradients=False, l2=0.0,
-                  data_loss_factor=1.0):
+                  data_loss_factor=1.0, dropout_masks=None):
         """The loss on checked arrays as ``fit`` minimises it (its data term
         times ``data_loss_factor``); with ``gradients``, ``(loss, grads)``,
-        grads a fresh flat array shaped as ``params_``."""
+        grads a fresh flat array shaped as ``params_``, with the checked
+        ``dropout_masks`` applied if given."""
         with self._in_use:
             engine = self._engine
             if not gradients:
                 engine.reserve(min(inputs.shape[0], _PREDICT_ROWS))
                 return engine.evaluate(inputs, targets, weights, False, l2, data_loss_factor)
             engine.reserve(inputs.shape[0])
-            loss = engine.evaluate(inputs, targets, weights, True, l2, data_loss_factor)
+            masks = None if dropout_masks is None else tuple(dropout_masks) + (None,)
+            loss = engine.evaluate(inputs, targets, weights, True, l2, data_loss_factor, masks)
             return loss, engine.grads.copy()
 
     def _save(self, path, extra=None):
@@ -659,9 +705,16 @@ class MLP:
             return self._evaluate(inputs, targets, weights, l2=l2)
 
     def gradients(self, X: ArrayLike, y: ArrayLike, *, sample_weight: Optional[ArrayLike] = None,
-                  l2: float = 0.0) -> Gradients:
+                  l2: float = 0.0,
+                  dropout_masks: Optional[Sequence[Optional[ArrayLike]]] = None) -> Gradients:
         """The gradient of ``loss(X, y, sample_weight=..., l2=...)`` in every
         parameter, with X as one batch; nothing is updated.
+
+        Without ``dropout_masks`` there is no dropout. With them, one per
+        hidden layer, each a 0/1 array (n_samples, the layer's width) (None
+        for a layer whose rate is 0), the hidden outputs are multiplied by
+        mask / (1 - rate) as in a training step, through the same kernels:
+        the loss and gradient are those of that step.
 
         Returns
         -------
@@ -672,7 +725,12 @@ class MLP:
         with self._in_use:
             inputs, targets, weights = self._check_data(X, y, sample_weight)
             l2 = check_nonnegative_scalar("l2", l2, self.dtype)
-            loss, grads = self._evaluate(inputs, targets, weights, gradients=True, l2=l2)
+            if dropout_masks is not None:
+                dropout_masks = check_dropout_masks(dropout_masks, self._dropout_rates,
+                                                    inputs.shape[0], self.layer_sizes[1:-1],
+                                                    self.dtype)
+            loss, grads = self._evaluate(inputs, targets, weights, gradients=True, l2=l2,
+                                         dropout_masks=dropout_masks)
             slices = self._engine.weight_slices()
         coefs, intercepts = [], []
         for (weights_at, bias_at), coef in zip(slices, self._coefs):
@@ -887,6 +945,13 @@ def _resolve_early_stopping(early_stopping, has_validation):
         raise TypeError(f"early_stopping: got {early_stopping!r}, expected None, True or "
                         "nncore.EarlyStopping(...)")
     return EarlyStoppingState(early_stopping, has_validation)
+
+
+def _draw_seed(rng):
+    """A 64-bit seed from a Generator or a RandomState."""
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(2**64, dtype=np.uint64))
+    return int(rng.randint(2**64, dtype=np.uint64))
 
 
 def _permutations(rng, n_samples, count):

@@ -33,7 +33,9 @@ Where this module departs from the printed text, and why:
    ``huber_backward``, ``logistic_cross_entropy_backward``,
    ``softmax_cross_entropy_backward`` and ``poisson_backward`` (optional per-sample weights and a
    scale ``factor``); the optimizer steps ``momentum_update`` and
-   ``adam_update``; and the L2 penalty ``l2_backward``. Each has the
+   ``adam_update``; the L2 penalty ``l2_backward``; and inverted dropout,
+   ``dropout_keep`` (the masks, from a counter-based generator),
+   ``dropout_forward`` and ``dropout_backward``. Each has the
    argument order of its kernel without the output arrays, and returns the
    outputs, with the loss second where the kernel returns one. The
    optimizer steps and ``l2_backward`` update their arrays in place, as the
@@ -88,6 +90,9 @@ __all__ = [
     "momentum_update",
     "adam_update",
     "l2_backward",
+    "dropout_keep",
+    "dropout_forward",
+    "dropout_backward",
     "Neuron",
     "OurNeuralNetwork",
     "NeuralNetwork",
@@ -458,6 +463,50 @@ def l2_backward(weights, gradient, factor):
     """gradient += factor * weights, in place; returns sum(weights**2) in float64."""
     gradient += factor * weights
     return float(np.sum(weights.astype(np.float64) ** 2))
+
+
+_GOLDEN = 0x9E3779B97F4A7C15
+_MASK64 = 2**64 - 1
+
+
+def _mix64(z):
+    """SplitMix64's mixer on uint64 arrays (NumPy's unsigned arithmetic wraps)."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def _mix64_int(value):
+    return int(_mix64(np.array([value & _MASK64], dtype=np.uint64))[0])
+
+
+def dropout_keep(seed, epoch, step, layer, rate, size, dtype=np.float64):
+    """The dropout masks of layer ``layer`` at ``step`` of ``epoch``, for
+    ``size`` units (a batch's rows times the layer's width, row by row):
+    1 / (1 - rate) (in ``dtype``) where a unit is kept, 0 where it is dropped.
+
+    Unit u's 64 random bits are SplitMix64's mixer of key + golden * (u + 1),
+    the key the mixer chained over seed, epoch, step and layer the same way;
+    it is kept when they are at least floor(rate * 2**64).
+    """
+    key = seed
+    for count in (epoch, step, layer):
+        key = _mix64_int(key + _GOLDEN * (count + 1))
+    units = np.arange(1, size + 1, dtype=np.uint64)
+    bits = _mix64(np.uint64(key) + np.uint64(_GOLDEN) * units)
+    kept = bits >= np.uint64(int(rate * 2**64))
+    scale = np.asarray(1, dtype) / np.asarray(1 - rate, dtype)
+    return np.where(kept, scale, np.asarray(0, dtype))
+
+
+def dropout_forward(output, keep):
+    """Inverted dropout: the outputs times the masks of ``dropout_keep``."""
+    return output * keep
+
+
+def dropout_backward(grad_dropped, keep):
+    """The gradient in a layer's outputs from that in their dropped values."""
+    return grad_dropped * keep
 
 
 class Neuron:

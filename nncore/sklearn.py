@@ -11,6 +11,7 @@ scikit-learn is an optional dependency: ``pip install "nncore-cython[sklearn]"``
 from __future__ import annotations
 
 import copy
+import numbers
 import os
 import warnings
 from typing import Any, Optional, Sequence, TypeVar, Union
@@ -294,6 +295,9 @@ class _BaseMLP(BaseEstimator):
         hidden_layer_sizes = list(hidden_layer_sizes)
         if np.any(np.array(hidden_layer_sizes) <= 0):
             raise ValueError("hidden_layer_sizes must be > 0, got %s." % hidden_layer_sizes)
+        if self.solver == "lbfgs" and np.any(np.asarray(self.dropout, dtype=object) != 0):
+            raise ValueError(f"dropout: got {self.dropout!r} with solver='lbfgs', expected 0: "
+                             "L-BFGS needs a deterministic objective (use solver 'sgd' or 'adam')")
         fitted = "_model" in self.__dict__
         assigned = not fitted and any(name in self.__dict__ for name in _INITIAL.values())
         # scikit-learn's rule: continue from coefs_ (fitted or assigned) in
@@ -385,7 +389,7 @@ class _BaseMLP(BaseEstimator):
         # neither does random_state then.
         model = MLP(layer_units, activation=self.activation, output_activation=output_activation,
                     loss=loss, dtype=dtype, random_state=random_state if initial is None else 0,
-                    deterministic=self.deterministic)
+                    deterministic=self.deterministic, dropout=self.dropout)
         if initial is not None:
             model.coefs_, model.intercepts_ = initial  # each checked, then copied in
             for name in _INITIAL.values():
@@ -731,7 +735,14 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     Differences: sample weights must be >= 0 with a positive sum, and
     diverging steps are undone rather than trained on (above).
 
-    One parameter scikit-learn's MLPClassifier lacks: ``class_weight``
+    ``dropout`` (nncore's own parameter) is ``nncore.MLP``'s: a rate in
+    [0, 1) for every hidden layer, or one per hidden layer, for the
+    stochastic solvers (L-BFGS needs a deterministic objective). The masks
+    are drawn from ``random_state`` after the weights, one per row of a
+    batch, so with dropout an integer sample weight is no longer the same as
+    repeating the row. At 0, results are scikit-learn's.
+
+    One more parameter scikit-learn's MLPClassifier lacks: ``class_weight``
     (None, "balanced" or a dict from class label to weight >= 0, 1 for the
     classes it leaves out), which trains as ``sample_weight`` set to each
     sample's class weight (times the ``sample_weight`` given) would, bit for
@@ -742,6 +753,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     _parameter_constraints = dict(_SklearnClassifier._parameter_constraints)
     _parameter_constraints["deterministic"] = ["boolean"]
+    _parameter_constraints["dropout"] = [numbers.Real, "array-like"]  # checked by MLP
     # Checked in full (the classes are known) by _class_weighted.
     _parameter_constraints["class_weight"] = [None, str, dict]
     loss = "log_loss"  # its one loss; a class attribute, as it is no parameter
@@ -758,7 +770,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                  beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8,
                  n_iter_no_change: Union[int, float] = 10, max_fun: int = 15000,
                  class_weight: Union[None, str, dict[Any, float]] = None,
-                 deterministic: bool = False) -> None:
+                 deterministic: bool = False,
+                 dropout: Union[float, Sequence[float]] = 0.0) -> None:
         _store_parameters(self, locals())
 
     def _score_function(self, y, y_pred, sample_weight):
@@ -872,6 +885,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     _parameter_constraints = dict(_SklearnRegressor._parameter_constraints)
     _parameter_constraints["deterministic"] = ["boolean"]
+    _parameter_constraints["dropout"] = [numbers.Real, "array-like"]  # checked by MLP
 
     def __init__(self, loss: str = "squared_error",
                  hidden_layer_sizes: Union[int, Sequence[int]] = (100,),
@@ -885,7 +899,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
                  early_stopping: bool = False, validation_fraction: float = 0.1,
                  beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8,
                  n_iter_no_change: Union[int, float] = 10, max_fun: int = 15000,
-                 deterministic: bool = False) -> None:
+                 deterministic: bool = False,
+                 dropout: Union[float, Sequence[float]] = 0.0) -> None:
         _store_parameters(self, locals())
 
     def _score_function(self, y, y_pred, sample_weight):

@@ -36,3 +36,38 @@ def xor_data():
     x = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]])
     y = np.array([[0], [1], [1], [0]])
     return x, y
+
+
+def _five_point_gradient(params, loss, step=1e-5):
+    """d loss() / d params by five-point central differences, moving each
+    entry of ``params`` (a live view of the model's parameters) in turn."""
+    gradient = np.empty_like(params)
+    for i in range(params.size):
+        original = params[i]
+        values = []
+        for offset in (2, 1, -1, -2):
+            params[i] = original + offset * step
+            values.append(loss())
+        params[i] = original
+        f2, f1, b1, b2 = values
+        gradient[i] = (-f2 + 8 * f1 - 8 * b1 + b2) / (12 * step)
+    return gradient
+
+
+@pytest.fixture
+def five_point_gradient():
+    return _five_point_gradient
+
+
+@pytest.fixture
+def fit_calls(monkeypatch):
+    """The keyword arguments of every MLP.fit call from here on, which still trains."""
+    calls = []
+    fit = nncore.MLP.fit
+
+    def recording_fit(model, *args, **options):
+        calls.append(options)
+        return fit(model, *args, **options)
+
+    monkeypatch.setattr(nncore.MLP, "fit", recording_fit)
+    return calls

@@ -423,15 +423,8 @@ def test_folding_resets_the_optimizer_moments():
     ("sgd", nncore.SGD(learning_rate=0.02, weight_decay=0.05)),
 ])
 def test_weight_decay_and_clip_norm_reach_fit_and_the_saved_model(optimizer, expected, folder,
-                                                                   monkeypatch, capsys):
-    calls = []
-    fit = nncore.MLP.fit
-
-    def recording_fit(model, *args, **options):
-        calls.append(options)
-        return fit(model, *args, **options)
-
-    monkeypatch.setattr(nncore.MLP, "fit", recording_fit)
+                                                                   fit_calls, capsys):
+    calls = fit_calls
     assert cli.main(["train", "good.csv", "--target", "y", "--epochs", "3", "--validation", "0",
                      "--optimizer", optimizer, "--learning-rate", "0.02", "--weight-decay", "0.05",
                      "--clip-norm", "0.5", "--save", "m.npz", "--no-progress"]) == 0
@@ -448,11 +441,8 @@ def test_weight_decay_and_clip_norm_reach_fit_and_the_saved_model(optimizer, exp
     assert f"optimizer:   {expected!r}" in info and "clip norm:   0.5" in info
 
 
-def test_without_weight_decay_the_optimizer_is_given_by_name(folder, monkeypatch, capsys):
-    calls = []
-    fit = nncore.MLP.fit
-    monkeypatch.setattr(nncore.MLP, "fit",
-                        lambda model, *args, **options: calls.append(options) or fit(model, *args, **options))
+def test_without_weight_decay_the_optimizer_is_given_by_name(folder, fit_calls, capsys):
+    calls = fit_calls
     assert cli.main(["train", "good.csv", "--target", "y", "--epochs", "2", "--no-progress"]) == 0
     assert "with adam on" in capsys.readouterr().out
     (options,) = calls

@@ -55,9 +55,11 @@ def activate(name, z):
     return torch.softmax(z, dim=1)
 
 
-def torch_loss(model, params, x, y, sample_weight, l2):
+def torch_loss(model, params, x, y, sample_weight, l2, dropout_masks=None):
     """The MLP's loss, from its docstring: per-sample losses, their (weighted)
-    mean or sum, and (l2 / 2) * sum(W**2) scaled as the loss is."""
+    mean or sum, and (l2 / 2) * sum(W**2) scaled as the loss is; with
+    ``dropout_masks``, the hidden outputs times mask / (1 - rate), as
+    torch's dropout scales its noise."""
     inputs = torch.as_tensor(x)
     targets = torch.as_tensor(y)
     weights = torch.ones(x.shape[0]) if sample_weight is None else torch.as_tensor(sample_weight)
@@ -68,6 +70,9 @@ def torch_loss(model, params, x, y, sample_weight, l2):
             z = z + params[f"b{layer}"]
         last = layer == n_layers - 1
         inputs = activate(model.output_activation if last else model.activation, z)
+        if dropout_masks is not None and not last:
+            rate = model._dropout_rates[layer]
+            inputs = inputs * (torch.as_tensor(dropout_masks[layer]) / (1 - rate))
     a = inputs
     if model.loss_name == "sse":
         per_sample = ((a - targets) ** 2).sum(dim=1)
@@ -305,3 +310,25 @@ def test_adam_matches_torch_with_a_tiny_epsilon():
                             beta_2=tiny["betas"][1], epsilon=tiny["eps"]),
         lambda params: torch.optim.Adam(params, foreach=False, **tiny))
     np.testing.assert_allclose(ours, theirs, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("hidden", ["logistic", "tanh", "relu", "gelu", "silu"])
+@pytest.mark.parametrize("head", [("identity", "squared_error"), ("softmax", "cross_entropy"),
+                                  ("identity", "huber")], ids="-".join)
+def test_gradients_with_dropout_masks_match_autograd_at_rtol_1e_10(hidden, head):
+    model, x, y, weights = make_problem(hidden, head, True, seed=300 + HIDDEN.index(hidden))
+    with_dropout = nncore.MLP(SIZES, activation=hidden, output_activation=head[0], loss=head[1],
+                              negative_slope=SLOPE, dropout=(0.3, 0.5))
+    with_dropout.params_[...] = model.params_
+    rng = np.random.default_rng(7)
+    masks = [(rng.random((6, width)) >= rate).astype(float)
+             for width, rate in zip(SIZES[1:-1], (0.3, 0.5))]
+    params = torch_params(with_dropout)
+    loss = torch_loss(with_dropout, params, x, y, weights, 0.2, dropout_masks=masks)
+    loss.backward()
+    expected = flat(param.grad for param in params.values())
+    gradients = with_dropout.gradients(x, y, sample_weight=weights, l2=0.2, dropout_masks=masks)
+    assert gradients.loss == pytest.approx(loss.item(), rel=1e-10)
+    np.testing.assert_allclose(flat_gradients(gradients, with_dropout), expected, rtol=1e-10,
+                               atol=1e-12 * np.abs(expected).max())
+    assert gradients.loss != model.gradients(x, y, sample_weight=weights, l2=0.2).loss
