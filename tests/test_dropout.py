@@ -310,3 +310,23 @@ def test_bad_mask_generator_arguments(argument, value, error, match):
     arguments[argument] = value
     with pytest.raises(error, match=match):
         kernels.dropout_keep(keep=np.empty(4), **arguments)
+
+
+@pytest.mark.parametrize("batch_size", [24, 6, 1])
+def test_sparse_inputs_draw_the_masks_of_dense_ones(batch_size, dtype):
+    # The same masks: the same training up to the first layer's sums, which
+    # sparse rows take without their zeros (so to rounding, not bits).
+    sparse = pytest.importorskip("scipy.sparse")
+    x, y = problem(dtype)
+    x[np.abs(x) < 0.8] = 0  # about half the entries stored
+    trained = []
+    for inputs, dropout in ((x, (0.2, 0.4)), (sparse.csr_matrix(x), (0.2, 0.4)),
+                            (sparse.csr_matrix(x), 0.0)):
+        model = nncore.MLP((5, 8, 6, 2), activation="silu", dtype=dtype, random_state=2,
+                           dropout=dropout)
+        model.fit(inputs, y, epochs=3, batch_size=batch_size, optimizer="adamw", random_state=4)
+        trained.append(model.params_.copy())
+    tolerance = 1e-12 if dtype == np.float64 else 1e-5
+    scale = np.abs(trained[0]).max()
+    np.testing.assert_allclose(trained[1], trained[0], rtol=0, atol=tolerance * scale)
+    assert np.abs(trained[2] - trained[1]).max() > 100 * tolerance * scale
