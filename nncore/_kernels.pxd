@@ -10,7 +10,7 @@
 # Weights are (n_in, n_out); a batch is (n_samples, n_in).
 from cython cimport floating
 from libc.math cimport exp, fabs, log, log1p
-from libc.stdint cimport uint64_t
+from libc.stdint cimport uint32_t, uint64_t
 from libc.string cimport memcpy, memset
 
 # SciPy's BLAS through pointers set on first use (see _blas.h), so that
@@ -77,10 +77,10 @@ cdef extern from "_gemm.h" nogil:
 
 cdef extern from "_dropout.h" nogil:
     uint64_t nncore_dropout_key(uint64_t seed, uint64_t epoch, uint64_t step, uint64_t layer)
-    uint64_t nncore_dropout_threshold(double rate)
-    void nncore_dropout_keep_f64(uint64_t key, uint64_t threshold, double scale, double* keep,
+    uint32_t nncore_dropout_threshold(double rate)
+    void nncore_dropout_keep_f64(uint64_t key, uint32_t threshold, double scale, double* keep,
                                  Py_ssize_t size)
-    void nncore_dropout_keep_f32(uint64_t key, uint64_t threshold, float scale, float* keep,
+    void nncore_dropout_keep_f32(uint64_t key, uint32_t threshold, float scale, float* keep,
                                  Py_ssize_t size)
 
 # Codes shared with Python through _kernels.pyx (ACTIVATION_CODES, LOSS_CODES).

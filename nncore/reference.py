@@ -485,16 +485,19 @@ def dropout_keep(seed, epoch, step, layer, rate, size, dtype=np.float64):
     ``size`` units (a batch's rows times the layer's width, row by row):
     1 / (1 - rate) (in ``dtype``) where a unit is kept, 0 where it is dropped.
 
-    Unit u's 64 random bits are SplitMix64's mixer of key + golden * (u + 1),
-    the key the mixer chained over seed, epoch, step and layer the same way;
-    it is kept when they are at least floor(rate * 2**64).
+    Units go in pairs: pair p's 64 random bits are SplitMix64's mixer of
+    key + golden * (p + 1), the key the mixer chained over seed, epoch, step
+    and layer the same way; unit u takes the low 32 of pair u // 2 when
+    even, the high 32 when odd, and is kept when they are at least
+    floor(rate * 2**32).
     """
     key = seed
     for count in (epoch, step, layer):
         key = _mix64_int(key + _GOLDEN * (count + 1))
-    units = np.arange(1, size + 1, dtype=np.uint64)
-    bits = _mix64(np.uint64(key) + np.uint64(_GOLDEN) * units)
-    kept = bits >= np.uint64(int(rate * 2**64))
+    pairs = np.arange(1, (size + 1) // 2 + 1, dtype=np.uint64)
+    bits = _mix64(np.uint64(key) + np.uint64(_GOLDEN) * pairs)
+    halves = np.stack([bits & np.uint64(0xFFFFFFFF), bits >> np.uint64(32)], axis=1).ravel()[:size]
+    kept = halves >= np.uint64(int(rate * 2**32))
     scale = np.asarray(1, dtype) / np.asarray(1 - rate, dtype)
     return np.where(kept, scale, np.asarray(0, dtype))
 

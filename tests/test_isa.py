@@ -1,8 +1,9 @@
 """NNCORE_ISA forces every dispatched kernel onto one instruction set. Each
 build must give the same bits: a child process per set this CPU runs trains
 and predicts with the tutorial's network, deterministic MLPs of the W2, W4
-and W8 sizes (dense and sparse input, every optimizer) and evaluates the
-activations over sweeps, and all must hash alike."""
+and W8 sizes (dense and sparse input, every optimizer, dropout) and
+evaluates the activations and the dropout masks over sweeps, and all must
+hash alike."""
 import json
 import os
 import subprocess
@@ -46,6 +47,15 @@ CHILD = textwrap.dedent("""
                                dtype=dtype, random_state=0, deterministic=True)
             model.fit(x, labels, epochs=3, batch_size=batch, optimizer=optimizer, l2=1e-3)
             record(f"{name} fit {tag}", model.params_, model.predict(x), model.predict(x[:1]))
+
+        model = nncore.MLP((64, 96, 96, 10), activation="gelu", output_activation="softmax",
+                           dtype=dtype, random_state=0, deterministic=True, dropout=0.1)
+        model.fit(rng.random((300, 64)).astype(dtype), rng.integers(0, 10, 300), epochs=2,
+                  batch_size=64, optimizer="adamw")
+        record(f"dropout fit {tag}", model.params_)
+        keep = np.empty(100_001, dtype)
+        _kernel_views.dropout_keep(7, 1, 2, 0, 0.3, keep)
+        record(f"dropout masks {tag}", keep)
 
         dense = rng.random((300, 500)) * (rng.random((300, 500)) < 0.05)
         sparse = scipy.sparse.csr_matrix(dense.astype(dtype))
