@@ -19,6 +19,7 @@
 #define NNCORE_DENSE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "_optim.h"
@@ -149,30 +150,45 @@ NNCORE_MATVEC(nncore_matvec_f32, float, nncore_v4f, nncore_v4i)
  * With inputs NULL the row is a bias: g := delta[j], no L2; the caller
  * gives it no weight decay (weight_decay 0, adamw's decay 1). grad_inputs may
  * be NULL; it is computed first, from the old weights, by nncore_matvec. */
-/* One loop per optimizer and per L2 on/off, so each vectorizes. */
+/* One loop per optimizer and per L2 on/off, so each vectorizes. Each
+ * weight is read once, as old. */
 #define NNCORE_ROW_LOOP(type, l2, update)                                              \
     if (l2 != 0) {                                                                     \
         for (ptrdiff_t j = 0; j < n_out; j++) {                                        \
-            type g = ((type)0 + x * delta[j]) + l2 * w[j];                             \
+            type old = w[j];                                                           \
+            type g = ((type)0 + x * delta[j]) + l2 * old;                              \
             update;                                                                    \
         }                                                                              \
     } else {                                                                           \
         for (ptrdiff_t j = 0; j < n_out; j++) {                                        \
+            type old = w[j];                                                           \
             type g = (type)0 + x * delta[j]; /* as the general path's sums */          \
             update;                                                                    \
         }                                                                              \
     }
 
-/* Save the old weight, write the new one, note whether it is finite. */
-#define NNCORE_NEW_WEIGHT(type, value)                                                 \
+/* Notes whether v is finite: v - v is +0, all bits clear, for every finite
+ * v and NaN otherwise, so OR-ing the bits of those into nonfinite leaves it
+ * 0 exactly when all were finite. Integer ORs vectorize at the floats'
+ * width, where a comparison's int result had to be narrowed lane by lane. */
+#define NNCORE_NOTE_FINITE(type, bits, v)                                              \
     do {                                                                               \
-        type new_ = (value);                                                           \
-        saved_w[j] = w[j];                                                             \
-        w[j] = new_;                                                                   \
-        finite &= (new_ - new_ == 0);                                                  \
+        type zero_ = (v) - (v);                                                        \
+        bits zero_bits_;                                                               \
+        memcpy(&zero_bits_, &zero_, sizeof zero_bits_);                                \
+        nonfinite |= zero_bits_;                                                       \
     } while (0)
 
-#define NNCORE_SAMPLE_UPDATE(name, suffix, type)                                       \
+/* Save the old weight, write the new one, note whether it is finite. */
+#define NNCORE_NEW_WEIGHT(type, bits, value)                                           \
+    do {                                                                               \
+        type new_ = (value);                                                           \
+        saved_w[j] = old;                                                              \
+        w[j] = new_;                                                                   \
+        NNCORE_NOTE_FINITE(type, bits, new_);                                          \
+    } while (0)
+
+#define NNCORE_SAMPLE_UPDATE(name, suffix, type, bits)                                     \
     NNCORE_ALWAYS_INLINE int name##_row(type x, const type *restrict delta, type *restrict w, \
                                  type *restrict v, type *restrict s,                   \
                                  type *restrict saved_w, type *restrict saved_v,       \
@@ -181,38 +197,38 @@ NNCORE_MATVEC(nncore_matvec_f32, float, nncore_v4f, nncore_v4i)
                                  type beta_2, type epsilon, type l2, type weight_decay, \
                                  nncore_adamw_constants_##suffix adamw)                \
     {                                                                                  \
-        int finite = 1;                                                                \
+        bits nonfinite = 0;                                                            \
         if (kind == NNCORE_ADAMW) {                                                    \
             NNCORE_ROW_LOOP(type, l2,                                                  \
                 saved_v[j] = v[j];                                                     \
                 saved_s[j] = s[j];                                                     \
-                NNCORE_NEW_WEIGHT(type, nncore_adamw_element_##suffix(                 \
-                    w[j], g, &v[j], &s[j], adamw));                                    \
-                finite &= (s[j] - s[j] == 0))                                          \
+                NNCORE_NEW_WEIGHT(type, bits, nncore_adamw_element_##suffix(           \
+                    old, g, &v[j], &s[j], adamw));                                     \
+                NNCORE_NOTE_FINITE(type, bits, s[j]))                                  \
         } else if (kind == NNCORE_ADAM) {                                              \
             NNCORE_ROW_LOOP(type, l2,                                                  \
                 saved_v[j] = v[j];                                                     \
                 saved_s[j] = s[j];                                                     \
-                NNCORE_NEW_WEIGHT(type, nncore_adam_element_##suffix(                  \
-                    w[j], g, &v[j], &s[j], lr, beta_1, beta_2, epsilon));              \
+                NNCORE_NEW_WEIGHT(type, bits, nncore_adam_element_##suffix(            \
+                    old, g, &v[j], &s[j], lr, beta_1, beta_2, epsilon));               \
                 /* An overflowed s would freeze w[j]: diverged too. */                 \
-                finite &= (s[j] - s[j] == 0))                                          \
+                NNCORE_NOTE_FINITE(type, bits, s[j]))                                  \
         } else if (momentum > 0 && nesterov) {                                         \
             NNCORE_ROW_LOOP(type, l2,                                                  \
                 saved_v[j] = v[j];                                                     \
-                NNCORE_NEW_WEIGHT(type, nncore_momentum_element_##suffix(              \
-                    w[j], g, &v[j], lr, momentum, 1, weight_decay)))                   \
+                NNCORE_NEW_WEIGHT(type, bits, nncore_momentum_element_##suffix(        \
+                    old, g, &v[j], lr, momentum, 1, weight_decay)))                    \
         } else if (momentum > 0) {                                                     \
             NNCORE_ROW_LOOP(type, l2,                                                  \
                 saved_v[j] = v[j];                                                     \
-                NNCORE_NEW_WEIGHT(type, nncore_momentum_element_##suffix(              \
-                    w[j], g, &v[j], lr, momentum, 0, weight_decay)))                   \
+                NNCORE_NEW_WEIGHT(type, bits, nncore_momentum_element_##suffix(        \
+                    old, g, &v[j], lr, momentum, 0, weight_decay)))                    \
         } else {                                                                       \
             NNCORE_ROW_LOOP(type, l2,                                                  \
-                NNCORE_NEW_WEIGHT(type, nncore_sgd_element_##suffix(w[j], g, lr,       \
-                                                                    weight_decay)))    \
+                NNCORE_NEW_WEIGHT(type, bits, nncore_sgd_element_##suffix(old, g, lr,  \
+                                                                          weight_decay))) \
         }                                                                              \
-        return finite;                                                                 \
+        return nonfinite == 0;                                                         \
     }                                                                                  \
                                                                                        \
     NNCORE_ALWAYS_INLINE int name##_layer(                                             \
@@ -272,8 +288,8 @@ NNCORE_MATVEC(nncore_matvec_f32, float, nncore_v4f, nncore_v4i)
                             0, 0, 0, l2, 0, unused);                                   \
     )
 
-NNCORE_SAMPLE_UPDATE(nncore_sample_update_f64, f64, double)
-NNCORE_SAMPLE_UPDATE(nncore_sample_update_f32, f32, float)
+NNCORE_SAMPLE_UPDATE(nncore_sample_update_f64, f64, double, uint64_t)
+NNCORE_SAMPLE_UPDATE(nncore_sample_update_f32, f32, float, uint32_t)
 #define nncore_sample_update_f64 NNCORE_PICK(nncore_sample_update_f64)
 #define nncore_sample_update_f32 NNCORE_PICK(nncore_sample_update_f32)
 
