@@ -19,6 +19,7 @@
 #define NNCORE_DENSE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "_optim.h"
@@ -74,6 +75,67 @@ NNCORE_MATMUL_ROWS(nncore_matmul_rows_f32, float, nncore_v8f, 8)
 #define nncore_matmul_rows_f64 NNCORE_PICK(nncore_matmul_rows_f64)
 #define nncore_matmul_rows_f32 NNCORE_PICK(nncore_matmul_rows_f32)
 
+/* y[r] = sum over t of A[r*lda + t] * x[t], for r < m: a matrix-vector
+ * product along A's contiguous rows. Each y[r] is summed over t in order
+ * from 0, one multiply and one add per term, as the scalar loop does; four
+ * rows at a time, their products are transposed in registers (4x4) so that
+ * one vector add takes the next term of four sums: a dot product cannot
+ * be vectorized along its own terms without changing their order. */
+#define NNCORE_MATVEC(name, type, vec, index)                                                 \
+    NNCORE_ALWAYS_INLINE void name##_body(const type *a, ptrdiff_t lda, const type *x, \
+                                          type *y, ptrdiff_t m, ptrdiff_t k)           \
+    {                                                                                  \
+        const index lo = {0, 4, 2, 6}, hi = {1, 5, 3, 7}, first = {0, 1, 4, 5},          \
+                  second = {2, 3, 6, 7};                                               \
+        ptrdiff_t r = 0;                                                               \
+        for (; r + 4 <= m; r += 4) {                                                   \
+            const type *a0 = a + r * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda; \
+            vec sum = {0}, p0, p1, p2, p3, xt;                                     \
+            ptrdiff_t t = 0;                                                           \
+            for (; t + 4 <= k; t += 4) {                                               \
+                memcpy(&xt, x + t, sizeof xt);                                         \
+                memcpy(&p0, a0 + t, sizeof p0); p0 = p0 * xt;                          \
+                memcpy(&p1, a1 + t, sizeof p1); p1 = p1 * xt;                          \
+                memcpy(&p2, a2 + t, sizeof p2); p2 = p2 * xt;                          \
+                memcpy(&p3, a3 + t, sizeof p3); p3 = p3 * xt;                          \
+                vec even01 = __builtin_shuffle(p0, p1, lo);                        \
+                vec odd01 = __builtin_shuffle(p0, p1, hi);                         \
+                vec even23 = __builtin_shuffle(p2, p3, lo);                        \
+                vec odd23 = __builtin_shuffle(p2, p3, hi);                         \
+                sum = sum + __builtin_shuffle(even01, even23, first);                  \
+                sum = sum + __builtin_shuffle(odd01, odd23, first);                    \
+                sum = sum + __builtin_shuffle(even01, even23, second);                 \
+                sum = sum + __builtin_shuffle(odd01, odd23, second);                   \
+            }                                                                          \
+            for (; t < k; t++) {                                                       \
+                vec column = {a0[t], a1[t], a2[t], a3[t]};                         \
+                sum = sum + column * x[t];                                             \
+            }                                                                          \
+            memcpy(y + r, &sum, sizeof sum);                                           \
+        }                                                                              \
+        for (; r < m; r++) {                                                           \
+            type s = 0;                                                                \
+            for (ptrdiff_t t = 0; t < k; t++)                                          \
+                s += a[r * lda + t] * x[t];                                            \
+            y[r] = s;                                                                  \
+        }                                                                              \
+    }                                                                                  \
+                                                                                       \
+    NNCORE_CLONES(SHORT, void, name, (const type *a, ptrdiff_t lda, const type *x,     \
+                                      type *y, ptrdiff_t m, ptrdiff_t k),              \
+        name##_body(a, lda, x, y, m, k);                                               \
+    )
+
+/* Four lanes for both dtypes, for the 4x4 transpose; shuffle masks are
+ * integer vectors of the same size. */
+typedef float nncore_v4f __attribute__((vector_size(16)));
+typedef long long nncore_v4l __attribute__((vector_size(32)));
+typedef int nncore_v4i __attribute__((vector_size(16)));
+NNCORE_MATVEC(nncore_matvec_f64, double, nncore_v4d, nncore_v4l)
+NNCORE_MATVEC(nncore_matvec_f32, float, nncore_v4f, nncore_v4i)
+#define nncore_matvec_f64 NNCORE_PICK(nncore_matvec_f64)
+#define nncore_matvec_f32 NNCORE_PICK(nncore_matvec_f32)
+
 /* One dense layer's backward pass and update for one sample, in one pass
  * over its weights: for each row i,
  *     grad_inputs[i] := sum over j of delta[j] * W[i, j]   (W before the update)
@@ -87,31 +149,46 @@ NNCORE_MATMUL_ROWS(nncore_matmul_rows_f32, float, nncore_v8f, 8)
  * finite (the return value) can be undone exactly.
  * With inputs NULL the row is a bias: g := delta[j], no L2; the caller
  * gives it no weight decay (weight_decay 0, adamw's decay 1). grad_inputs may
- * be NULL. Four rows at a time keep four sums in flight. */
-/* One loop per optimizer and per L2 on/off, so each vectorizes. */
+ * be NULL; it is computed first, from the old weights, by nncore_matvec. */
+/* One loop per optimizer and per L2 on/off, so each vectorizes. Each
+ * weight is read once, as old. */
 #define NNCORE_ROW_LOOP(type, l2, update)                                              \
     if (l2 != 0) {                                                                     \
         for (ptrdiff_t j = 0; j < n_out; j++) {                                        \
-            type g = ((type)0 + x * delta[j]) + l2 * w[j];                             \
+            type old = w[j];                                                           \
+            type g = ((type)0 + x * delta[j]) + l2 * old;                              \
             update;                                                                    \
         }                                                                              \
     } else {                                                                           \
         for (ptrdiff_t j = 0; j < n_out; j++) {                                        \
+            type old = w[j];                                                           \
             type g = (type)0 + x * delta[j]; /* as the general path's sums */          \
             update;                                                                    \
         }                                                                              \
     }
 
-/* Save the old weight, write the new one, note whether it is finite. */
-#define NNCORE_NEW_WEIGHT(type, value)                                                 \
+/* Notes whether v is finite: v - v is +0, all bits clear, for every finite
+ * v and NaN otherwise, so OR-ing the bits of those into nonfinite leaves it
+ * 0 exactly when all were finite. Integer ORs vectorize at the floats'
+ * width, where a comparison's int result had to be narrowed lane by lane. */
+#define NNCORE_NOTE_FINITE(type, bits, v)                                              \
     do {                                                                               \
-        type new_ = (value);                                                           \
-        saved_w[j] = w[j];                                                             \
-        w[j] = new_;                                                                   \
-        finite &= (new_ - new_ == 0);                                                  \
+        type zero_ = (v) - (v);                                                        \
+        bits zero_bits_;                                                               \
+        memcpy(&zero_bits_, &zero_, sizeof zero_bits_);                                \
+        nonfinite |= zero_bits_;                                                       \
     } while (0)
 
-#define NNCORE_SAMPLE_UPDATE(name, suffix, type)                                       \
+/* Save the old weight, write the new one, note whether it is finite. */
+#define NNCORE_NEW_WEIGHT(type, bits, value)                                           \
+    do {                                                                               \
+        type new_ = (value);                                                           \
+        saved_w[j] = old;                                                              \
+        w[j] = new_;                                                                   \
+        NNCORE_NOTE_FINITE(type, bits, new_);                                          \
+    } while (0)
+
+#define NNCORE_SAMPLE_UPDATE(name, suffix, type, bits)                                     \
     NNCORE_ALWAYS_INLINE int name##_row(type x, const type *restrict delta, type *restrict w, \
                                  type *restrict v, type *restrict s,                   \
                                  type *restrict saved_w, type *restrict saved_v,       \
@@ -120,38 +197,38 @@ NNCORE_MATMUL_ROWS(nncore_matmul_rows_f32, float, nncore_v8f, 8)
                                  type beta_2, type epsilon, type l2, type weight_decay, \
                                  nncore_adamw_constants_##suffix adamw)                \
     {                                                                                  \
-        int finite = 1;                                                                \
+        bits nonfinite = 0;                                                            \
         if (kind == NNCORE_ADAMW) {                                                    \
             NNCORE_ROW_LOOP(type, l2,                                                  \
                 saved_v[j] = v[j];                                                     \
                 saved_s[j] = s[j];                                                     \
-                NNCORE_NEW_WEIGHT(type, nncore_adamw_element_##suffix(                 \
-                    w[j], g, &v[j], &s[j], adamw));                                    \
-                finite &= (s[j] - s[j] == 0))                                          \
+                NNCORE_NEW_WEIGHT(type, bits, nncore_adamw_element_##suffix(           \
+                    old, g, &v[j], &s[j], adamw));                                     \
+                NNCORE_NOTE_FINITE(type, bits, s[j]))                                  \
         } else if (kind == NNCORE_ADAM) {                                              \
             NNCORE_ROW_LOOP(type, l2,                                                  \
                 saved_v[j] = v[j];                                                     \
                 saved_s[j] = s[j];                                                     \
-                NNCORE_NEW_WEIGHT(type, nncore_adam_element_##suffix(                  \
-                    w[j], g, &v[j], &s[j], lr, beta_1, beta_2, epsilon));              \
+                NNCORE_NEW_WEIGHT(type, bits, nncore_adam_element_##suffix(            \
+                    old, g, &v[j], &s[j], lr, beta_1, beta_2, epsilon));               \
                 /* An overflowed s would freeze w[j]: diverged too. */                 \
-                finite &= (s[j] - s[j] == 0))                                          \
+                NNCORE_NOTE_FINITE(type, bits, s[j]))                                  \
         } else if (momentum > 0 && nesterov) {                                         \
             NNCORE_ROW_LOOP(type, l2,                                                  \
                 saved_v[j] = v[j];                                                     \
-                NNCORE_NEW_WEIGHT(type, nncore_momentum_element_##suffix(              \
-                    w[j], g, &v[j], lr, momentum, 1, weight_decay)))                   \
+                NNCORE_NEW_WEIGHT(type, bits, nncore_momentum_element_##suffix(        \
+                    old, g, &v[j], lr, momentum, 1, weight_decay)))                    \
         } else if (momentum > 0) {                                                     \
             NNCORE_ROW_LOOP(type, l2,                                                  \
                 saved_v[j] = v[j];                                                     \
-                NNCORE_NEW_WEIGHT(type, nncore_momentum_element_##suffix(              \
-                    w[j], g, &v[j], lr, momentum, 0, weight_decay)))                   \
+                NNCORE_NEW_WEIGHT(type, bits, nncore_momentum_element_##suffix(        \
+                    old, g, &v[j], lr, momentum, 0, weight_decay)))                    \
         } else {                                                                       \
             NNCORE_ROW_LOOP(type, l2,                                                  \
-                NNCORE_NEW_WEIGHT(type, nncore_sgd_element_##suffix(w[j], g, lr,       \
-                                                                    weight_decay)))    \
+                NNCORE_NEW_WEIGHT(type, bits, nncore_sgd_element_##suffix(old, g, lr,  \
+                                                                          weight_decay))) \
         }                                                                              \
-        return finite;                                                                 \
+        return nonfinite == 0;                                                         \
     }                                                                                  \
                                                                                        \
     NNCORE_ALWAYS_INLINE int name##_layer(                                             \
@@ -167,40 +244,13 @@ NNCORE_MATMUL_ROWS(nncore_matmul_rows_f32, float, nncore_v8f, 8)
             return name##_row(1, delta, w, v, s, saved_w, saved_v, saved_s, n_out, kind, \
                               lr, momentum, nesterov, beta_1, beta_2, epsilon, 0,      \
                               weight_decay, adamw);                                    \
-        if (grad_inputs != NULL) {                                                     \
-            for (; i + 4 <= n_in; i += 4) {                                            \
-                type s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                   \
-                const type *w0 = w + i * n_out;                                        \
-                for (ptrdiff_t j = 0; j < n_out; j++) {                                \
-                    s0 += delta[j] * w0[j];                                            \
-                    s1 += delta[j] * w0[n_out + j];                                    \
-                    s2 += delta[j] * w0[2 * n_out + j];                                \
-                    s3 += delta[j] * w0[3 * n_out + j];                                \
-                }                                                                      \
-                grad_inputs[i] = s0;                                                   \
-                grad_inputs[i + 1] = s1;                                               \
-                grad_inputs[i + 2] = s2;                                               \
-                grad_inputs[i + 3] = s3;                                               \
-                for (ptrdiff_t r = i; r < i + 4; r++)                                  \
-                    finite &= name##_row(inputs[r], delta, w + r * n_out, v + r * n_out, \
-                                         s + r * n_out, saved_w + r * n_out,           \
-                                         saved_v + r * n_out, saved_s + r * n_out, n_out, \
-                                         kind, lr, momentum, nesterov, beta_1, beta_2, \
-                                         epsilon, l2, weight_decay, adamw);            \
-            }                                                                          \
-        }                                                                              \
-        for (; i < n_in; i++) {                                                        \
-            if (grad_inputs != NULL) {                                                 \
-                type s0 = 0;                                                           \
-                for (ptrdiff_t j = 0; j < n_out; j++)                                  \
-                    s0 += delta[j] * w[i * n_out + j];                                 \
-                grad_inputs[i] = s0;                                                   \
-            }                                                                          \
+        if (grad_inputs != NULL)                                                       \
+            nncore_matvec_##suffix##_body(w, n_out, delta, grad_inputs, n_in, n_out);   \
+        for (; i < n_in; i++)                                                          \
             finite &= name##_row(inputs[i], delta, w + i * n_out, v + i * n_out,       \
                                  s + i * n_out, saved_w + i * n_out, saved_v + i * n_out, \
                                  saved_s + i * n_out, n_out, kind, lr, momentum, nesterov, \
                                  beta_1, beta_2, epsilon, l2, weight_decay, adamw);    \
-        }                                                                              \
         return finite;                                                                 \
     }                                                                                  \
                                                                                        \
@@ -238,8 +288,8 @@ NNCORE_MATMUL_ROWS(nncore_matmul_rows_f32, float, nncore_v8f, 8)
                             0, 0, 0, l2, 0, unused);                                   \
     )
 
-NNCORE_SAMPLE_UPDATE(nncore_sample_update_f64, f64, double)
-NNCORE_SAMPLE_UPDATE(nncore_sample_update_f32, f32, float)
+NNCORE_SAMPLE_UPDATE(nncore_sample_update_f64, f64, double, uint64_t)
+NNCORE_SAMPLE_UPDATE(nncore_sample_update_f32, f32, float, uint32_t)
 #define nncore_sample_update_f64 NNCORE_PICK(nncore_sample_update_f64)
 #define nncore_sample_update_f32 NNCORE_PICK(nncore_sample_update_f32)
 

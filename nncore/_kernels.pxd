@@ -66,6 +66,10 @@ cdef extern from "_dense.h" nogil:
     void nncore_matmul_rows_f32(const float* a, Py_ssize_t a_row, Py_ssize_t a_sum,
                                 const float* b, Py_ssize_t b_sum, float* c,
                                 Py_ssize_t m, Py_ssize_t n, Py_ssize_t k)
+    void nncore_matvec_f64(const double* a, Py_ssize_t lda, const double* x, double* y,
+                           Py_ssize_t m, Py_ssize_t k)
+    void nncore_matvec_f32(const float* a, Py_ssize_t lda, const float* x, float* y,
+                           Py_ssize_t m, Py_ssize_t k)
 
 cdef extern from "_gemm.h" nogil:
     void nncore_gemm_f64(const double* a, Py_ssize_t a_row, Py_ssize_t a_sum,
@@ -157,6 +161,26 @@ cdef inline void _small_matmul(const floating* a, Py_ssize_t a_row, Py_ssize_t a
             nncore_matmul_rows_f64(a, a_row, a_sum, b, b_sum, c, m, n, k)
         else:
             nncore_matmul_rows_f32(a, a_row, a_sum, b, b_sum, c, m, n, k)
+    # One output column (a layer of one output), or one output row (one
+    # sample's input gradient): dot products along contiguous rows, four at
+    # a time (nncore_matvec).
+    elif n == 1 and m >= 4 and a_sum == 1 and b_sum == 1:
+        if floating is double:
+            nncore_matvec_f64(a, a_row, b, c, m, k)
+        else:
+            nncore_matvec_f32(a, a_row, b, c, m, k)
+    elif m == 1 and n >= 4 and a_sum == 1 and b_sum == 1:
+        if floating is double:
+            nncore_matvec_f64(b, b_col, a, c, n, k)
+        else:
+            nncore_matvec_f32(b, b_col, a, c, n, k)
+    # One output column with A's columns contiguous (the weight gradient of
+    # a layer of one output): C.T = B.T @ A.T, the same sums.
+    elif n == 1 and m >= 4 and a_row == 1:
+        if floating is double:
+            nncore_matmul_rows_f64(b, 0, b_sum, a, a_sum, c, 1, m, k)
+        else:
+            nncore_matmul_rows_f32(b, 0, b_sum, a, a_sum, c, 1, m, k)
     else:
         _small_matmul_blocked(a, a_row, a_sum, b, b_sum, b_col, c, m, n, k)
 

@@ -6,7 +6,9 @@ rounding per multiply and per add. NumPy's element-wise multiply and add
 round the same way, so a loop over t gives the exact expected bits. The
 shapes cross every block edge: k past one and two k blocks (256), columns
 past a column block (128 or 256) and not a multiple of a strip, rows past a
-row block (96) and not a multiple of a tile (6)."""
+row block (96) and not a multiple of a tile (6). The small shapes take
+_dense.h's products instead: one output column or one sample (nncore_matvec,
+whole blocks of four and the rest), and widths below a vector."""
 import numpy as np
 import pytest
 
@@ -14,7 +16,9 @@ from nncore import _kernel_views as kernels
 
 # (n_samples, n_in, n_out): the forward product is (m, k) @ (k, n).
 SHAPES = [(16, 128, 16), (17, 300, 19), (103, 70, 131), (200, 64, 100), (97, 600, 9), (16, 513, 300),
-          (300, 41, 262)]
+          (300, 41, 262),
+          (4, 3, 4), (4, 4, 1), (9, 7, 1), (6, 9, 1), (1, 13, 6), (1, 5, 4), (1, 32, 32), (5, 1, 7),
+          (3, 4, 1), (7, 2, 3)]
 
 
 def in_order_product(a, b):
