@@ -179,51 +179,38 @@ NNCORE_BY_LENGTH(nncore_exp_any_f32, float)
         }                                                                              \
     )
 
-/* The same for a from_fn that reads a table (GELU's): GCC does not vectorize
- * gathers from it in a loop that stores through out (which, for all it
- * knows, may point into the table), so the second pass writes the block's
- * own array and a third stores it. */
-#define NNCORE_GATHER_MAP_VARIANT(name, set, type, work, arg_fn, lead_fn, from_fn)     \
-    NNCORE_CLONES(set, void, name, (const type *z, type *out, ptrdiff_t n),            \
-        work t[NNCORE_BLOCK], p[NNCORE_BLOCK];                                         \
+/* GELU in passes over a block (see nncore_mills_arg_f64): the input as a
+ * double, then clamped (c); the table row and argument t; the polynomial
+ * p at t; then out = f(z, c, p, far) (the derivative: g * f'). Each of the
+ * first three in its own loop, or GCC threads the clamps' constants and the
+ * float32 conversion through what follows and the loop has branches. */
+#define NNCORE_GELU_VARIANT(name, set, type, params, of_fn, scale)                     \
+    NNCORE_CLONES(set, void, name, params,                                             \
+        double c[NNCORE_BLOCK], t[NNCORE_BLOCK];                                       \
+        int64_t at[NNCORE_BLOCK];                                                      \
+        int far[NNCORE_BLOCK];                                                         \
         for (ptrdiff_t start = 0; start < n; start += NNCORE_BLOCK) {                  \
             ptrdiff_t m = n - start < NNCORE_BLOCK ? n - start : NNCORE_BLOCK;         \
-            for (ptrdiff_t j = 0; j < m; j++) {                                        \
-                t[j] = arg_fn((work) z[start + j]);                                    \
-                p[j] = lead_fn((work) z[start + j]);                                   \
-            }                                                                          \
             for (ptrdiff_t j = 0; j < m; j++)                                          \
-                t[j] = from_fn((work) z[start + j], t[j], p[j]);                       \
+                c[j] = (double) z[start + j];                                          \
             for (ptrdiff_t j = 0; j < m; j++)                                          \
-                out[start + j] = (type) t[j];                                          \
-        }                                                                              \
-    )
-
-#define NNCORE_GATHER_GRAD_VARIANT(name, set, type, work, arg_fn, lead_fn, from_fn)    \
-    NNCORE_CLONES(set, void, name, (const type *g, const type *z, type *out, ptrdiff_t n), \
-        work t[NNCORE_BLOCK], p[NNCORE_BLOCK];                                         \
-        for (ptrdiff_t start = 0; start < n; start += NNCORE_BLOCK) {                  \
-            ptrdiff_t m = n - start < NNCORE_BLOCK ? n - start : NNCORE_BLOCK;         \
-            for (ptrdiff_t j = 0; j < m; j++) {                                        \
-                t[j] = arg_fn((work) z[start + j]);                                    \
-                p[j] = lead_fn((work) z[start + j]);                                   \
-            }                                                                          \
+                c[j] = nncore_gelu_arg_f64(c[j]);                                      \
             for (ptrdiff_t j = 0; j < m; j++)                                          \
-                t[j] = from_fn((work) z[start + j], t[j], p[j]);                       \
+                t[j] = nncore_mills_arg_f64(nncore_fabs_f64(c[j]), &at[j], &far[j]);   \
             for (ptrdiff_t j = 0; j < m; j++)                                          \
-                out[start + j] = g[start + j] * (type) t[j];                           \
+                t[j] = nncore_mills_poly_f64(at[j], t[j]);                             \
+            for (ptrdiff_t j = 0; j < m; j++)                                          \
+                out[start + j] = scale (type) of_fn((double) z[start + j], c[j], t[j], far[j]); \
         }                                                                              \
     )
 
 /* The derivatives of the activations below; their forward element
  * formulas are in _scalar_math.h. */
-/* GELU'(x) = Phi(x) + x phi(x), phi(x) = exp(-x*x/2) / sqrt(2 pi). */
-static inline double nncore_gelu_grad_from_f64(double x, double c, double unused)
+/* GELU'(x) = Phi(x) + x phi(x), phi(x) = exp(-x*x/2) / sqrt(2 pi), from
+ * x, c and p as nncore_gelu_of_f64. */
+static inline double nncore_gelu_grad_of_f64(double x, double c, double p, int far)
 {
-    double v = nncore_fabs_f64(c), gauss = nncore_gauss_f64(c), p, tail;
-    int far;
-    (void) unused;
-    p = nncore_mills_poly_f64(v, &far);
+    double v = nncore_fabs_f64(c), gauss = nncore_gauss_f64(c), tail;
     tail = nncore_select_f64(far, p / v, p) * gauss;
     return nncore_select_f64(x <= 0, tail, 1.0 - tail) + c * (gauss * 0x1.9884533d43651p-2);
 }
@@ -291,25 +278,35 @@ static inline float nncore_softplus_grad_from_f32(float x, float t, float unused
 /* Each (short, wide) pair and its choice by length: activation, dtype
  * suffix, in/out type, the type computed in, then the first pass's (argument, lead) and the second's
  * function, forward and backward. */
-#define NNCORE_ACTIVATION_VARIANTS_OF(kind, act, suffix, type, work, arg, lead, from, grad_arg, grad_lead, grad_from) \
-    NNCORE_##kind##MAP_VARIANT(nncore_##act##_##suffix##_short, SHORT, type, work, arg, lead, from) \
-    NNCORE_##kind##MAP_VARIANT(nncore_##act##_##suffix##_wide, WIDE, type, work, arg, lead, from) \
-    NNCORE_##kind##GRAD_VARIANT(nncore_##act##_grad_##suffix##_short, SHORT, type, work, \
-                                grad_arg, grad_lead, grad_from)                        \
-    NNCORE_##kind##GRAD_VARIANT(nncore_##act##_grad_##suffix##_wide, WIDE, type, work, \
-                                grad_arg, grad_lead, grad_from)                        \
+#define NNCORE_ACTIVATION_VARIANTS(act, suffix, type, work, arg, lead, from, grad_arg, grad_lead, grad_from) \
+    NNCORE_MAP_VARIANT(nncore_##act##_##suffix##_short, SHORT, type, work, arg, lead, from) \
+    NNCORE_MAP_VARIANT(nncore_##act##_##suffix##_wide, WIDE, type, work, arg, lead, from) \
+    NNCORE_GRAD_VARIANT(nncore_##act##_grad_##suffix##_short, SHORT, type, work,       \
+                        grad_arg, grad_lead, grad_from)                                \
+    NNCORE_GRAD_VARIANT(nncore_##act##_grad_##suffix##_wide, WIDE, type, work,         \
+                        grad_arg, grad_lead, grad_from)                                \
     NNCORE_BY_LENGTH_AS(NNCORE_OUT_OF_LINE, nncore_##act##_##suffix, type)             \
     NNCORE_GRAD_BY_LENGTH(nncore_##act##_grad_##suffix, type)
-#define NNCORE_ACTIVATION_VARIANTS(...) NNCORE_ACTIVATION_VARIANTS_OF(, __VA_ARGS__)
+
+/* GELU's (short, wide) pairs and choices, forward and backward. */
+#define NNCORE_GELU_VARIANTS(suffix, type)                                             \
+    NNCORE_GELU_VARIANT(nncore_gelu_##suffix##_short, SHORT, type,                     \
+                        (const type *z, type *out, ptrdiff_t n), nncore_gelu_of_f64, ) \
+    NNCORE_GELU_VARIANT(nncore_gelu_##suffix##_wide, WIDE, type,                       \
+                        (const type *z, type *out, ptrdiff_t n), nncore_gelu_of_f64, ) \
+    NNCORE_GELU_VARIANT(nncore_gelu_grad_##suffix##_short, SHORT, type,                \
+                        (const type *g, const type *z, type *out, ptrdiff_t n),        \
+                        nncore_gelu_grad_of_f64, g[start + j] *)                       \
+    NNCORE_GELU_VARIANT(nncore_gelu_grad_##suffix##_wide, WIDE, type,                  \
+                        (const type *g, const type *z, type *out, ptrdiff_t n),        \
+                        nncore_gelu_grad_of_f64, g[start + j] *)                       \
+    NNCORE_BY_LENGTH_AS(NNCORE_OUT_OF_LINE, nncore_gelu_##suffix, type)                \
+    NNCORE_GRAD_BY_LENGTH(nncore_gelu_grad_##suffix, type)
 
 /* float32 GELU and softplus through float64, rounded once: the table and
  * the log1p are float64's. */
-NNCORE_ACTIVATION_VARIANTS_OF(GATHER_, gelu, f64, double, double, nncore_gelu_arg_f64,
-                              nncore_no_lead_f64, nncore_gelu_from_f64, nncore_gelu_arg_f64,
-                              nncore_no_lead_f64, nncore_gelu_grad_from_f64)
-NNCORE_ACTIVATION_VARIANTS_OF(GATHER_, gelu, f32, float, double, nncore_gelu_arg_f64,
-                              nncore_no_lead_f64, nncore_gelu_from_f64, nncore_gelu_arg_f64,
-                              nncore_no_lead_f64, nncore_gelu_grad_from_f64)
+NNCORE_GELU_VARIANTS(f64, double)
+NNCORE_GELU_VARIANTS(f32, float)
 NNCORE_ACTIVATION_VARIANTS(silu, f64, double, double, nncore_minus_clamped_f64, nncore_no_lead_f64,
                            nncore_silu_from_f64, nncore_minus_clamped_f64, nncore_no_lead_f64,
                            nncore_silu_grad_from_f64)

@@ -293,20 +293,22 @@ static inline double nncore_select_f64(int cond, double a, double b)
 
 /* m(v) = exp(v*v/2) Phi(-v) = erfcx(v/sqrt2) / 2 for v in [0, 48], Phi the
  * standard normal distribution, from the table of tools/fit_erfcx.py:
- * below 12 a polynomial in v, above it one in 1/v of v m(v), which *far
+ * below 12 a polynomial in v, above it one in 1/v of v m(v), which far
  * says (so that callers with a use for v m(v) take it unscaled). The
- * constant term is two doubles: relative error about half an ulp. Both
- * regions' row and t are computed and one is selected, so the arithmetic
- * is the same for every v and the row's coefficients are indexed loads
- * (gathers in the vectorized loops). */
-static inline double nncore_mills_poly_f64(double v, int *far)
+ * constant term is two doubles: relative error about half an ulp.
+ *
+ * In two steps, which the kernels run as two passes over a block:
+ * nncore_mills_arg_f64 picks the row (*at, the index of its first
+ * coefficient) and returns the polynomial's argument t, computing both
+ * regions' and selecting one; nncore_mills_poly_f64 evaluates the row at t.
+ * Alone in its loop, the polynomial's table loads are gathers and its
+ * Horner chain overlaps the next elements'. */
+static inline double nncore_mills_arg_f64(double v, int64_t *at, int *far)
 {
     /* A NaN v reads row 48's polynomial: the row index stays in range, and
      * the caller's arithmetic with its NaN input keeps the NaN. */
-    double s = nncore_select_f64(v < 48.0, v, 48.0), u, t_far, t_near, t, q;
-    const double *table = nncore_erfcx_table[0];
+    double s = nncore_select_f64(v < 48.0, v, 48.0), u, t_far, t_near;
     int row, row_far, is_far;
-    int64_t at;
     s = nncore_select_f64(s > 0.0, s, 0.0);
     is_far = s >= 12.0;
     u = 1.0 / nncore_select_f64(is_far, s, 12.0);
@@ -315,13 +317,19 @@ static inline double nncore_mills_poly_f64(double v, int *far)
     t_far = u - (row_far - NNCORE_ERFCX_ROWS_NEAR + 0.5) / 48.0;
     t_near = s - (row + 0.5) / 4.0;
     row += (row_far - row) & -is_far;
-    t = nncore_select_f64(is_far, t_far, t_near);
-    /* One flat index: GCC gathers table[at + j], not table[row][j]. */
-    at = (int64_t) row * (NNCORE_ERFCX_DEGREE + 2);
-    q = table[at + NNCORE_ERFCX_DEGREE + 1];
+    /* 64 bits and one flat index: GCC gathers table[at + j] (not
+     * table[row][j]), and best from 64-bit offsets. */
+    *at = (int64_t) row * (NNCORE_ERFCX_DEGREE + 2);
+    *far = is_far;
+    return nncore_select_f64(is_far, t_far, t_near);
+}
+
+static inline double nncore_mills_poly_f64(int64_t at, double t)
+{
+    const double *table = nncore_erfcx_table[0];
+    double q = table[at + NNCORE_ERFCX_DEGREE + 1];
     for (int j = NNCORE_ERFCX_DEGREE; j >= 2; j--)
         q = q * t + table[at + j];
-    *far = is_far;
     return table[at] + (table[at + 1] + q * t);
 }
 
@@ -352,16 +360,24 @@ static inline double nncore_gelu_arg_f64(double x)
     return x < -40.0 ? -40.0 : x > 40.0 ? 40.0 : x;
 }
 
-static inline double nncore_gelu_from_f64(double x, double c, double unused)
+/* GELU from x, c = x clamped and p = m(|c|) (or |c| m(|c|) when far). */
+static inline double nncore_gelu_of_f64(double x, double c, double p, int far)
 {
-    double v = nncore_fabs_f64(c), p, scaled;
-    int far, left = x <= 0;
-    (void) unused;
-    p = nncore_mills_poly_f64(v, &far);
+    double v = nncore_fabs_f64(c), scaled;
+    int left = x <= 0;
     scaled = nncore_select_f64(far, nncore_select_f64(left, -p, p / v),
                                nncore_select_f64(left, c * p, p));
     scaled = scaled * nncore_gauss_f64(c);
     return nncore_select_f64(left, scaled, x * (1.0 - scaled));
+}
+
+static inline double nncore_gelu_from_f64(double x, double c, double unused)
+{
+    int64_t at;
+    int far;
+    double t = nncore_mills_arg_f64(nncore_fabs_f64(c), &at, &far);
+    (void) unused;
+    return nncore_gelu_of_f64(x, c, nncore_mills_poly_f64(at, t), far);
 }
 
 /* SiLU, x sigmoid(x) = x / (1 + exp(-x)), from t = -x clamped as in the
