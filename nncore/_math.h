@@ -147,9 +147,9 @@ NNCORE_BY_LENGTH(nncore_exp_any_f32, float)
  * as the sigmoid: the first takes each input's clamped argument t and, for
  * some, a lead term p (the selects: a loop with them does not vectorize),
  * the second computes from (z, t, p) with arithmetic alone, so GCC
- * vectorizes it (GELU's with bit selects and gathered table rows, see
- * _scalar_math.h). work is the type they compute in. f_backward(g, z,
- * out, n) is out = g * f'(z); g and out may alias. */
+ * vectorizes it (GELU has passes of its own, below). work is the type
+ * they compute in. f_backward(g, z, out, n) is out = g * f'(z); g and out
+ * may alias. */
 #define NNCORE_MAP_VARIANT(name, set, type, work, arg_fn, lead_fn, from_fn)            \
     NNCORE_CLONES(set, void, name, (const type *z, type *out, ptrdiff_t n),            \
         work t[NNCORE_BLOCK], p[NNCORE_BLOCK];                                         \
@@ -181,7 +181,8 @@ NNCORE_BY_LENGTH(nncore_exp_any_f32, float)
 
 /* GELU in passes over a block (see nncore_mills_arg_f64): the input as a
  * double, then clamped (c); the table row and argument t; the polynomial
- * p at t; then out = f(z, c, p, far) (the derivative: g * f'). Each of the
+ * p at t; then out = scale f(z, c, p, far) (scale: nothing, or the
+ * derivative's g[start + j] *). Each of the
  * first three in its own loop, or GCC threads the clamps' constants and the
  * float32 conversion through what follows and the loop has branches. */
 #define NNCORE_GELU_VARIANT(name, set, type, params, of_fn, scale)                     \
