@@ -147,9 +147,9 @@ NNCORE_BY_LENGTH(nncore_exp_any_f32, float)
  * as the sigmoid: the first takes each input's clamped argument t and, for
  * some, a lead term p (the selects: a loop with them does not vectorize),
  * the second computes from (z, t, p) with arithmetic alone, so GCC
- * vectorizes it (not GELU's, whose table rows it gathers with selects).
- * work is the type they compute in. f_backward(g, z, out, n) is
- * out = g * f'(z); g and out may alias. */
+ * vectorizes it (GELU has passes of its own, below). work is the type
+ * they compute in. f_backward(g, z, out, n) is out = g * f'(z); g and out
+ * may alias. */
 #define NNCORE_MAP_VARIANT(name, set, type, work, arg_fn, lead_fn, from_fn)            \
     NNCORE_CLONES(set, void, name, (const type *z, type *out, ptrdiff_t n),            \
         work t[NNCORE_BLOCK], p[NNCORE_BLOCK];                                         \
@@ -179,17 +179,41 @@ NNCORE_BY_LENGTH(nncore_exp_any_f32, float)
         }                                                                              \
     )
 
+/* GELU in passes over a block (see nncore_mills_arg_f64): the input as a
+ * double, then clamped (c); the table row and argument t; the polynomial
+ * p at t; then out = scale f(z, c, p, far) (scale: nothing, or the
+ * derivative's g[start + j] *). Each of the
+ * first three in its own loop, or GCC threads the clamps' constants and the
+ * float32 conversion through what follows and the loop has branches. */
+#define NNCORE_GELU_VARIANT(name, set, type, params, of_fn, scale)                     \
+    NNCORE_CLONES(set, void, name, params,                                             \
+        double c[NNCORE_BLOCK], t[NNCORE_BLOCK];                                       \
+        int64_t at[NNCORE_BLOCK];                                                      \
+        int far[NNCORE_BLOCK];                                                         \
+        for (ptrdiff_t start = 0; start < n; start += NNCORE_BLOCK) {                  \
+            ptrdiff_t m = n - start < NNCORE_BLOCK ? n - start : NNCORE_BLOCK;         \
+            for (ptrdiff_t j = 0; j < m; j++)                                          \
+                c[j] = (double) z[start + j];                                          \
+            for (ptrdiff_t j = 0; j < m; j++)                                          \
+                c[j] = nncore_gelu_arg_f64(c[j]);                                      \
+            for (ptrdiff_t j = 0; j < m; j++)                                          \
+                t[j] = nncore_mills_arg_f64(nncore_fabs_f64(c[j]), &at[j], &far[j]);   \
+            for (ptrdiff_t j = 0; j < m; j++)                                          \
+                t[j] = nncore_mills_poly_f64(at[j], t[j]);                             \
+            for (ptrdiff_t j = 0; j < m; j++)                                          \
+                out[start + j] = scale (type) of_fn((double) z[start + j], c[j], t[j], far[j]); \
+        }                                                                              \
+    )
+
 /* The derivatives of the activations below; their forward element
  * formulas are in _scalar_math.h. */
-/* GELU'(x) = Phi(x) + x phi(x), phi(x) = exp(-x*x/2) / sqrt(2 pi). */
-static inline double nncore_gelu_grad_from_f64(double x, double c, double unused)
+/* GELU'(x) = Phi(x) + x phi(x), phi(x) = exp(-x*x/2) / sqrt(2 pi), from
+ * x, c and p as nncore_gelu_of_f64. */
+static inline double nncore_gelu_grad_of_f64(double x, double c, double p, int far)
 {
-    double v = fabs(c), gauss = nncore_gauss_f64(c), p, tail;
-    int far;
-    (void) unused;
-    p = nncore_mills_poly_f64(v, &far);
-    tail = (far ? p / v : p) * gauss;
-    return (x <= 0 ? tail : 1.0 - tail) + c * (gauss * 0x1.9884533d43651p-2);
+    double v = nncore_fabs_f64(c), gauss = nncore_gauss_f64(c), tail;
+    tail = nncore_select_f64(far, p / v, p) * gauss;
+    return nncore_select_f64(x <= 0, tail, 1.0 - tail) + c * (gauss * 0x1.9884533d43651p-2);
 }
 
 /* SiLU'(x) = s (1 + x (1 - s)), s = sigmoid(x). */
@@ -265,14 +289,25 @@ static inline float nncore_softplus_grad_from_f32(float x, float t, float unused
     NNCORE_BY_LENGTH_AS(NNCORE_OUT_OF_LINE, nncore_##act##_##suffix, type)             \
     NNCORE_GRAD_BY_LENGTH(nncore_##act##_grad_##suffix, type)
 
+/* GELU's (short, wide) pairs and choices, forward and backward. */
+#define NNCORE_GELU_VARIANTS(suffix, type)                                             \
+    NNCORE_GELU_VARIANT(nncore_gelu_##suffix##_short, SHORT, type,                     \
+                        (const type *z, type *out, ptrdiff_t n), nncore_gelu_of_f64, ) \
+    NNCORE_GELU_VARIANT(nncore_gelu_##suffix##_wide, WIDE, type,                       \
+                        (const type *z, type *out, ptrdiff_t n), nncore_gelu_of_f64, ) \
+    NNCORE_GELU_VARIANT(nncore_gelu_grad_##suffix##_short, SHORT, type,                \
+                        (const type *g, const type *z, type *out, ptrdiff_t n),        \
+                        nncore_gelu_grad_of_f64, g[start + j] *)                       \
+    NNCORE_GELU_VARIANT(nncore_gelu_grad_##suffix##_wide, WIDE, type,                  \
+                        (const type *g, const type *z, type *out, ptrdiff_t n),        \
+                        nncore_gelu_grad_of_f64, g[start + j] *)                       \
+    NNCORE_BY_LENGTH_AS(NNCORE_OUT_OF_LINE, nncore_gelu_##suffix, type)                \
+    NNCORE_GRAD_BY_LENGTH(nncore_gelu_grad_##suffix, type)
+
 /* float32 GELU and softplus through float64, rounded once: the table and
  * the log1p are float64's. */
-NNCORE_ACTIVATION_VARIANTS(gelu, f64, double, double, nncore_gelu_arg_f64, nncore_no_lead_f64,
-                           nncore_gelu_from_f64, nncore_gelu_arg_f64, nncore_no_lead_f64,
-                           nncore_gelu_grad_from_f64)
-NNCORE_ACTIVATION_VARIANTS(gelu, f32, float, double, nncore_gelu_arg_f64, nncore_no_lead_f64,
-                           nncore_gelu_from_f64, nncore_gelu_arg_f64, nncore_no_lead_f64,
-                           nncore_gelu_grad_from_f64)
+NNCORE_GELU_VARIANTS(f64, double)
+NNCORE_GELU_VARIANTS(f32, float)
 NNCORE_ACTIVATION_VARIANTS(silu, f64, double, double, nncore_minus_clamped_f64, nncore_no_lead_f64,
                            nncore_silu_from_f64, nncore_minus_clamped_f64, nncore_no_lead_f64,
                            nncore_silu_grad_from_f64)

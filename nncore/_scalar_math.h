@@ -277,30 +277,60 @@ static inline float nncore_minus_clamped_f32(float x)
     return u > 89.0f ? 89.0f : u;
 }
 
+/* cond ? a : b on the bits: exact, and with no branch for GCC to thread
+ * or to sink an operand's arithmetic into, which would leave that
+ * arithmetic conditional and the loop around it unvectorized (GELU's, with
+ * a dozen selects on a few conditions). */
+static inline double nncore_select_f64(int cond, double a, double b)
+{
+    uint64_t bits_a, bits_b, mask = (uint64_t) 0 - (uint64_t) (cond != 0);
+    memcpy(&bits_a, &a, sizeof bits_a);
+    memcpy(&bits_b, &b, sizeof bits_b);
+    bits_a = (bits_a & mask) | (bits_b & ~mask);
+    memcpy(&a, &bits_a, sizeof a);
+    return a;
+}
+
 /* m(v) = exp(v*v/2) Phi(-v) = erfcx(v/sqrt2) / 2 for v in [0, 48], Phi the
  * standard normal distribution, from the table of tools/fit_erfcx.py:
- * below 12 a polynomial in v, above it one in 1/v of v m(v), which *far
+ * below 12 a polynomial in v, above it one in 1/v of v m(v), which far
  * says (so that callers with a use for v m(v) take it unscaled). The
- * constant term is two doubles: relative error about half an ulp. */
-static inline double nncore_mills_poly_f64(double v, int *far)
+ * constant term is two doubles: relative error about half an ulp.
+ *
+ * In two steps, which the kernels run as two passes over a block:
+ * nncore_mills_arg_f64 picks the row (*at, the index of its first
+ * coefficient) and returns the polynomial's argument t, computing both
+ * regions' and selecting one; nncore_mills_poly_f64 evaluates the row at t.
+ * Alone in its loop, the polynomial's table loads are gathers and its
+ * Horner chain overlaps the next elements'. */
+static inline double nncore_mills_arg_f64(double v, int64_t *at, int *far)
 {
     /* A NaN v reads row 48's polynomial: the row index stays in range, and
      * the caller's arithmetic with its NaN input keeps the NaN. */
-    double s = v < 48.0 ? v : 48.0, u, t, q;
-    int row;
-    const double *c;
-    s = s > 0.0 ? s : 0.0;
-    u = 1.0 / (s >= 12.0 ? s : 12.0);
-    row = (int) (s >= 12.0 ? u * 48.0 : s * 4.0);
-    v = s;
-    *far = v >= 12.0;
-    row = *far ? NNCORE_ERFCX_ROWS_NEAR + (row > 3 ? 3 : row) : row;
-    t = *far ? u - (row - NNCORE_ERFCX_ROWS_NEAR + 0.5) / 48.0 : v - (row + 0.5) / 4.0;
-    c = nncore_erfcx_table[row];
-    q = c[NNCORE_ERFCX_DEGREE + 1];
+    double s = nncore_select_f64(v < 48.0, v, 48.0), u, t_far, t_near;
+    int row, row_far, is_far;
+    s = nncore_select_f64(s > 0.0, s, 0.0);
+    is_far = s >= 12.0;
+    u = 1.0 / nncore_select_f64(is_far, s, 12.0);
+    row = (int) nncore_select_f64(is_far, u * 48.0, s * 4.0);
+    row_far = NNCORE_ERFCX_ROWS_NEAR + (row > 3 ? 3 : row);
+    t_far = u - (row_far - NNCORE_ERFCX_ROWS_NEAR + 0.5) / 48.0;
+    t_near = s - (row + 0.5) / 4.0;
+    row += (row_far - row) & -is_far;
+    /* 64 bits and one flat index: GCC gathers table[at + j] (not
+     * table[row][j]), and best from 64-bit offsets. */
+    *at = (int64_t) row * (NNCORE_ERFCX_DEGREE + 2);
+    *far = is_far;
+    return nncore_select_f64(is_far, t_far, t_near);
+}
+
+static inline double nncore_mills_poly_f64(int64_t at, double t)
+{
+    const double *table = nncore_erfcx_table[0];
+    double q = table[at + NNCORE_ERFCX_DEGREE + 1];
     for (int j = NNCORE_ERFCX_DEGREE; j >= 2; j--)
-        q = q * t + c[j];
-    return c[0] + (c[1] + q * t);
+        q = q * t + table[at + j];
+    return table[at] + (table[at + 1] + q * t);
 }
 
 /* exp(-x*x/2) for |x| <= 40, x*x split exactly into two doubles (Dekker's
@@ -308,34 +338,46 @@ static inline double nncore_mills_poly_f64(double v, int *far)
  * 746 on, where it underflows. */
 static inline double nncore_gauss_f64(double x)
 {
-    double square = x * x, big = x * 134217729.0, high, low, half;
+    double square = x * x, big = x * 134217729.0, high, low, half, tail;
+    int under;
     high = big - (big - x);
     low = x - high;
     half = -0.5 * square;
-    return nncore_exp_full2_f64(half < -746.0 ? -746.0 : half,
-                                half < -746.0 ? 0.0
-                                : -0.5 * (((high * high - square) + 2.0 * high * low) + low * low));
+    tail = -0.5 * (((high * high - square) + 2.0 * high * low) + low * low);
+    under = half < -746.0;
+    return nncore_exp_full2_f64(nncore_select_f64(under, -746.0, half),
+                                nncore_select_f64(under, 0.0, tail));
 }
 
 /* GELU, x Phi(x) = x erfc(-x/sqrt2) / 2, with v = |x|, Phi(-v) = m(v)
  * exp(-v*v/2): for x <= 0, x m(v) exp(-v*v/2), and far out, where the
  * table holds v m(v), -(v m(v)) exp(-v*v/2); for x > 0, x (1 - Phi(-v)),
  * with no cancelling. The exp factor comes last, so a subnormal result
- * rounds once. |x| is clamped to 40, where that factor is 0. */
+ * rounds once. |x| is clamped to 40, where that factor is 0. Every
+ * candidate is computed and the result selected (see nncore_select_f64). */
 static inline double nncore_gelu_arg_f64(double x)
 {
     return x < -40.0 ? -40.0 : x > 40.0 ? 40.0 : x;
 }
 
+/* GELU from x, c = x clamped and p = m(|c|) (or |c| m(|c|) when far). */
+static inline double nncore_gelu_of_f64(double x, double c, double p, int far)
+{
+    double v = nncore_fabs_f64(c), scaled;
+    int left = x <= 0;
+    scaled = nncore_select_f64(far, nncore_select_f64(left, -p, p / v),
+                               nncore_select_f64(left, c * p, p));
+    scaled = scaled * nncore_gauss_f64(c);
+    return nncore_select_f64(left, scaled, x * (1.0 - scaled));
+}
+
 static inline double nncore_gelu_from_f64(double x, double c, double unused)
 {
-    double v = nncore_fabs_f64(c), p, scaled;
+    int64_t at;
     int far;
+    double t = nncore_mills_arg_f64(nncore_fabs_f64(c), &at, &far);
     (void) unused;
-    p = nncore_mills_poly_f64(v, &far);
-    scaled = far ? (x <= 0 ? -p : p / v) : (x <= 0 ? c * p : p);
-    scaled = scaled * nncore_gauss_f64(c);
-    return x <= 0 ? scaled : x * (1.0 - scaled);
+    return nncore_gelu_of_f64(x, c, nncore_mills_poly_f64(at, t), far);
 }
 
 /* SiLU, x sigmoid(x) = x / (1 + exp(-x)), from t = -x clamped as in the

@@ -214,3 +214,50 @@ def test_unfitted_estimator_refuses(tmp_path):
 
     with pytest.raises(NotFittedError):
         nncore.MLPClassifier().to_c(tmp_path)
+
+
+# Applies the embedded scalar GELU to argv[3] doubles from argv[1], in the
+# type REAL (float32 through float64, as the kernels), writing argv[2].
+GELU_HARNESS = r"""
+#include <stdio.h>
+#include <stdlib.h>
+%s
+%s
+int main(int argc, char **argv)
+{
+    size_t n = (size_t) strtoul(argv[3], NULL, 10), i;
+    REAL *x = malloc(n * sizeof *x);
+    FILE *in = fopen(argv[1], "rb"), *out = fopen(argv[2], "wb");
+    if (argc != 4 || x == NULL || in == NULL || out == NULL || fread(x, sizeof *x, n, in) != n)
+        return 1;
+    for (i = 0; i < n; i++)
+        x[i] = (REAL) nncore_gelu_from_f64(x[i], nncore_gelu_arg_f64(x[i]), 0.0);
+    return fwrite(x, sizeof *x, n, out) != n;
+}
+"""
+
+
+def test_scalar_gelu_gives_the_kernels_bits(tmp_path, compiler, dtype):
+    # The exported formula against the vectorized kernel, 256 neighbours of
+    # every row boundary of the erfc table, of the switch at 12 and the
+    # clamps at 40 and 48, both signs, and zeros, infinities, subnormals.
+    from nncore import _kernel_views
+    from nncore.export.c import erfcx_table_source, scalar_math_source
+
+    edges = np.array([k / 4 for k in range(49)] + [48 / k for k in range(1, 5)] + [40.0, 38.5])
+    near = (edges[:, None] + np.arange(-128, 128) * np.spacing(np.maximum(edges, 1))[:, None]).ravel()
+    tiny = np.finfo(dtype).smallest_subnormal
+    x = np.concatenate([near, -near, np.linspace(-60, 60, 20_001), [0.0, -0.0, np.inf, -np.inf, tiny, -tiny]])
+    x = x.astype(dtype)
+    real = "float" if dtype == np.float32 else "double"
+    (tmp_path / "gelu.c").write_text(GELU_HARNESS % (erfcx_table_source(), scalar_math_source()))
+    binary = tmp_path / "gelu"
+    # The header's other formulas go unused here (clang warns of them).
+    built = subprocess.run([compiler, *FLAGS, "-Wno-unused-function", f"-DREAL={real}", str(tmp_path / "gelu.c"),
+                            "-o", str(binary)], capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    x.tofile(tmp_path / "x.bin")
+    subprocess.run([str(binary), str(tmp_path / "x.bin"), str(tmp_path / "y.bin"), str(x.size)], check=True)
+    expected = np.empty_like(x)
+    _kernel_views._gelu_forward(x, expected)
+    assert np.fromfile(tmp_path / "y.bin", dtype=dtype).tobytes() == expected.tobytes()

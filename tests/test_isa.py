@@ -2,8 +2,8 @@
 build must give the same bits: a child process per set this CPU runs trains
 and predicts with the tutorial's network, deterministic MLPs of the W2, W4
 and W8 sizes (dense and sparse input, every optimizer, dropout) and
-evaluates the activations and the dropout masks over sweeps, and all must
-hash alike."""
+evaluates the activations (GELU's also around every row boundary of its
+erfc table) and the dropout masks over sweeps, and all must hash alike."""
 import json
 import os
 import subprocess
@@ -76,6 +76,18 @@ CHILD = textwrap.dedent("""
                     _kernel_views._activation_backward(code, np.ones((1, n), dtype), sweep[None, :n].copy(),
                                                        out, grad, 0.01)
                     record(f"{activation} derivative {n} {tag}", grad)
+
+        # GELU's table: 512 neighbours of every row boundary (v = k/4 below
+        # 12, 1/v = k/48 above), of the clamps at 40 and 48, both signs.
+        edges = np.array([k / 4 for k in range(49)] + [48 / k for k in range(1, 5)] + [40.0], dtype)
+        steps = np.arange(-256, 256)
+        near = edges[:, None] + steps * np.spacing(np.maximum(edges, 1))[:, None]
+        near = np.concatenate([near.ravel(), -near.ravel()]).astype(dtype)
+        for n in (7, near.size):
+            out, grad = np.empty(n, dtype), np.empty(n, dtype)
+            _kernel_views._gelu_forward(near[:n], out)
+            _kernel_views._gelu_backward(np.ones(n, dtype), near[:n], grad)
+            record(f"gelu table edges {n} {tag}", out, grad)
     print(json.dumps({"isa": _kernels.isa_in_use(), "digest": digest}))
 """)
 
