@@ -556,12 +556,17 @@ cdef inline void activation_backward(int kind, const floating* grad_outputs,
         memcpy(delta, grad_outputs, size * sizeof(floating))
 
 
+cdef inline floating _dropout_scale(double rate, floating unused) noexcept nogil:
+    """1 / (1 - rate) in the dtype, 1 - rate rounded first (torch's noise.div_(1 - p))."""
+    return <floating> 1 / <floating> (1 - rate)
+
+
 cdef inline void dropout_keep(uint64_t seed, uint64_t epoch, uint64_t step, uint64_t layer,
                               double rate, floating* keep, Py_ssize_t size) noexcept nogil:
     """M := 1 / (1 - rate) for kept units, 0 for dropped ones (see _dropout.h):
     the masks of layer ``layer`` at ``step`` of ``epoch``. M:(size,) = (n_samples*n_out,)."""
     cdef uint64_t key = nncore_dropout_key(seed, epoch, step, layer)
-    cdef floating scale = <floating> 1 / <floating> (1 - rate)
+    cdef floating scale = _dropout_scale(rate, <floating> 0)
     if floating is double:
         nncore_dropout_keep_f64(key, nncore_dropout_threshold(rate), scale, keep, size)
     else:
