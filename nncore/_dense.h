@@ -75,6 +75,21 @@ NNCORE_MATMUL_ROWS(nncore_matmul_rows_f32, float, nncore_v8f, 8)
 #define nncore_matmul_rows_f64 NNCORE_PICK(nncore_matmul_rows_f64)
 #define nncore_matmul_rows_f32 NNCORE_PICK(nncore_matmul_rows_f32)
 
+/* Z[r, q] += b[q] for every row r < m: the bias, added after the product
+ * (whose sums start from 0). */
+#define NNCORE_ADD_BIAS(name, type)                                                    \
+    NNCORE_CLONES(SHORT, void, name, (type *restrict z, const type *restrict b,        \
+                                      ptrdiff_t m, ptrdiff_t n),                       \
+        for (ptrdiff_t r = 0; r < m; r++)                                              \
+            for (ptrdiff_t q = 0; q < n; q++)                                          \
+                z[r * n + q] += b[q];                                                  \
+    )
+
+NNCORE_ADD_BIAS(nncore_add_bias_f64, double)
+NNCORE_ADD_BIAS(nncore_add_bias_f32, float)
+#define nncore_add_bias_f64 NNCORE_PICK(nncore_add_bias_f64)
+#define nncore_add_bias_f32 NNCORE_PICK(nncore_add_bias_f32)
+
 /* y[r] = sum over t of A[r*lda + t] * x[t], for r < m: a matrix-vector
  * product along A's contiguous rows. Each y[r] is summed over t in order
  * from 0, one multiply and one add per term, as the scalar loop does; four
@@ -151,19 +166,33 @@ NNCORE_MATVEC(nncore_matvec_f32, float, nncore_v4f, nncore_v4i)
  * gives it no weight decay (weight_decay 0, adamw's decay 1). grad_inputs may
  * be NULL; it is computed first, from the old weights, by nncore_matvec. */
 /* One loop per optimizer and per L2 on/off, so each vectorizes. Each
- * weight is read once, as old. */
+ * weight is read once, as old. With `pair` (a constant once inlined) the
+ * loop updates two rows, inputs x0 and x1, sharing each delta[j] and the
+ * row's loop and finiteness overheads: weight e of the block is row
+ * e / n_out's. */
+#define NNCORE_ELEMENT(type, x_row, e_, gradient, update)                              \
+    {                                                                                  \
+        const ptrdiff_t e = (e_);                                                      \
+        const type x = (x_row);                                                        \
+        type old = w[e];                                                               \
+        type g = gradient;                                                             \
+        update;                                                                        \
+    }
+
 #define NNCORE_ROW_LOOP(type, l2, update)                                              \
     if (l2 != 0) {                                                                     \
         for (ptrdiff_t j = 0; j < n_out; j++) {                                        \
-            type old = w[j];                                                           \
-            type g = ((type)0 + x * delta[j]) + l2 * old;                              \
-            update;                                                                    \
+            NNCORE_ELEMENT(type, x0, j, ((type)0 + x * delta[j]) + l2 * old, update)   \
+            if (pair)                                                                  \
+                NNCORE_ELEMENT(type, x1, n_out + j, ((type)0 + x * delta[j]) + l2 * old, \
+                               update)                                                 \
         }                                                                              \
     } else {                                                                           \
+        /* (type)0 + ...: as the general path's sums, which start from 0 */          \
         for (ptrdiff_t j = 0; j < n_out; j++) {                                        \
-            type old = w[j];                                                           \
-            type g = (type)0 + x * delta[j]; /* as the general path's sums */          \
-            update;                                                                    \
+            NNCORE_ELEMENT(type, x0, j, (type)0 + x * delta[j], update)                \
+            if (pair)                                                                  \
+                NNCORE_ELEMENT(type, x1, n_out + j, (type)0 + x * delta[j], update)    \
         }                                                                              \
     }
 
@@ -183,13 +212,14 @@ NNCORE_MATVEC(nncore_matvec_f32, float, nncore_v4f, nncore_v4i)
 #define NNCORE_NEW_WEIGHT(type, bits, value)                                           \
     do {                                                                               \
         type new_ = (value);                                                           \
-        saved_w[j] = old;                                                              \
-        w[j] = new_;                                                                   \
+        saved_w[e] = old;                                                              \
+        w[e] = new_;                                                                   \
         NNCORE_NOTE_FINITE(type, bits, new_);                                          \
     } while (0)
 
 #define NNCORE_SAMPLE_UPDATE(name, suffix, type, bits)                                     \
-    NNCORE_ALWAYS_INLINE int name##_row(type x, const type *restrict delta, type *restrict w, \
+    NNCORE_ALWAYS_INLINE int name##_row(type x0, type x1, int pair,                 \
+                                 const type *restrict delta, type *restrict w,         \
                                  type *restrict v, type *restrict s,                   \
                                  type *restrict saved_w, type *restrict saved_v,       \
                                  type *restrict saved_s, ptrdiff_t n_out, int kind,    \
@@ -200,29 +230,29 @@ NNCORE_MATVEC(nncore_matvec_f32, float, nncore_v4f, nncore_v4i)
         bits nonfinite = 0;                                                            \
         if (kind == NNCORE_ADAMW) {                                                    \
             NNCORE_ROW_LOOP(type, l2,                                                  \
-                saved_v[j] = v[j];                                                     \
-                saved_s[j] = s[j];                                                     \
+                saved_v[e] = v[e];                                                     \
+                saved_s[e] = s[e];                                                     \
                 NNCORE_NEW_WEIGHT(type, bits, nncore_adamw_element_##suffix(           \
-                    old, g, &v[j], &s[j], adamw));                                     \
-                NNCORE_NOTE_FINITE(type, bits, s[j]))                                  \
+                    old, g, &v[e], &s[e], adamw));                                     \
+                NNCORE_NOTE_FINITE(type, bits, s[e]))                                  \
         } else if (kind == NNCORE_ADAM) {                                              \
             NNCORE_ROW_LOOP(type, l2,                                                  \
-                saved_v[j] = v[j];                                                     \
-                saved_s[j] = s[j];                                                     \
+                saved_v[e] = v[e];                                                     \
+                saved_s[e] = s[e];                                                     \
                 NNCORE_NEW_WEIGHT(type, bits, nncore_adam_element_##suffix(            \
-                    old, g, &v[j], &s[j], lr, beta_1, beta_2, epsilon));               \
-                /* An overflowed s would freeze w[j]: diverged too. */                 \
-                NNCORE_NOTE_FINITE(type, bits, s[j]))                                  \
+                    old, g, &v[e], &s[e], lr, beta_1, beta_2, epsilon));               \
+                /* An overflowed s would freeze w[e]: diverged too. */                 \
+                NNCORE_NOTE_FINITE(type, bits, s[e]))                                  \
         } else if (momentum > 0 && nesterov) {                                         \
             NNCORE_ROW_LOOP(type, l2,                                                  \
-                saved_v[j] = v[j];                                                     \
+                saved_v[e] = v[e];                                                     \
                 NNCORE_NEW_WEIGHT(type, bits, nncore_momentum_element_##suffix(        \
-                    old, g, &v[j], lr, momentum, 1, weight_decay)))                    \
+                    old, g, &v[e], lr, momentum, 1, weight_decay)))                    \
         } else if (momentum > 0) {                                                     \
             NNCORE_ROW_LOOP(type, l2,                                                  \
-                saved_v[j] = v[j];                                                     \
+                saved_v[e] = v[e];                                                     \
                 NNCORE_NEW_WEIGHT(type, bits, nncore_momentum_element_##suffix(        \
-                    old, g, &v[j], lr, momentum, 0, weight_decay)))                    \
+                    old, g, &v[e], lr, momentum, 0, weight_decay)))                    \
         } else {                                                                       \
             NNCORE_ROW_LOOP(type, l2,                                                  \
                 NNCORE_NEW_WEIGHT(type, bits, nncore_sgd_element_##suffix(old, g, lr,  \
@@ -241,13 +271,26 @@ NNCORE_MATVEC(nncore_matvec_f32, float, nncore_v4f, nncore_v4i)
         ptrdiff_t i = 0;                                                               \
         int finite = 1;                                                                \
         if (inputs == NULL)                                                            \
-            return name##_row(1, delta, w, v, s, saved_w, saved_v, saved_s, n_out, kind, \
+            return name##_row(1, 0, 0, delta, w, v, s, saved_w, saved_v, saved_s, n_out, kind, \
                               lr, momentum, nesterov, beta_1, beta_2, epsilon, 0,      \
                               weight_decay, adamw);                                    \
         if (grad_inputs != NULL)                                                       \
             nncore_matvec_##suffix##_body(w, n_out, delta, grad_inputs, n_in, n_out);   \
-        for (; i < n_in; i++)                                                          \
-            finite &= name##_row(inputs[i], delta, w + i * n_out, v + i * n_out,       \
+        /* One output: the weights are one contiguous column, updated as one      \
+         * row with inputs and delta swapping roles (x * d == d * x exactly),     \
+         * not n_in rows of one weight each. */                                   \
+        if (n_out == 1)                                                                \
+            return name##_row(delta[0], 0, 0, inputs, w, v, s, saved_w, saved_v, saved_s, n_in, \
+                              kind, lr, momentum, nesterov, beta_1, beta_2, epsilon, l2, \
+                              weight_decay, adamw);                                    \
+        for (; i + 2 <= n_in; i += 2)                                                  \
+            finite &= name##_row(inputs[i], inputs[i + 1], 1, delta, w + i * n_out,    \
+                                 v + i * n_out, s + i * n_out, saved_w + i * n_out,    \
+                                 saved_v + i * n_out, saved_s + i * n_out, n_out, kind, \
+                                 lr, momentum, nesterov, beta_1, beta_2, epsilon, l2,  \
+                                 weight_decay, adamw);                                 \
+        if (i < n_in)                                                                  \
+            finite &= name##_row(inputs[i], 0, 0, delta, w + i * n_out, v + i * n_out, \
                                  s + i * n_out, saved_w + i * n_out, saved_v + i * n_out, \
                                  saved_s + i * n_out, n_out, kind, lr, momentum, nesterov, \
                                  beta_1, beta_2, epsilon, l2, weight_decay, adamw);    \

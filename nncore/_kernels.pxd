@@ -58,8 +58,14 @@ cdef extern from "_math.h" nogil:
     void nncore_softplus_f32(const float* z, float* out, Py_ssize_t n)
     void nncore_softplus_grad_f64(const double* g, const double* z, double* out, Py_ssize_t n)
     void nncore_softplus_grad_f32(const float* g, const float* z, float* out, Py_ssize_t n)
+    void nncore_sigmoid_grad_f64(const double* g, const double* a, double* d, Py_ssize_t n)
+    void nncore_sigmoid_grad_f32(const float* g, const float* a, float* d, Py_ssize_t n)
+    void nncore_tanh_grad_f64(const double* g, const double* a, double* d, Py_ssize_t n)
+    void nncore_tanh_grad_f32(const float* g, const float* a, float* d, Py_ssize_t n)
 
 cdef extern from "_dense.h" nogil:
+    void nncore_add_bias_f64(double* z, const double* b, Py_ssize_t m, Py_ssize_t n)
+    void nncore_add_bias_f32(float* z, const float* b, Py_ssize_t m, Py_ssize_t n)
     void nncore_matmul_rows_f64(const double* a, Py_ssize_t a_row, Py_ssize_t a_sum,
                                 const double* b, Py_ssize_t b_sum, double* c,
                                 Py_ssize_t m, Py_ssize_t n, Py_ssize_t k)
@@ -238,10 +244,10 @@ cdef inline void dense_forward(const floating* inputs, const floating* weights,
         return
     _small_matmul(inputs, n_in, 1, weights, n_out, 1, outputs, n_samples, n_out, n_in)
     if bias != NULL:
-        for i in range(n_samples):
-            row = outputs + i * n_out
-            for j in range(n_out):
-                row[j] += bias[j]
+        if floating is double:
+            nncore_add_bias_f64(outputs, bias, n_samples, n_out)
+        else:
+            nncore_add_bias_f32(outputs, bias, n_samples, n_out)
 
 
 cdef inline void dense_backward_input(const floating* delta, const floating* weights,
@@ -302,12 +308,10 @@ cdef inline void sigmoid_forward(const floating* total, floating* outputs,
 cdef inline void sigmoid_backward(const floating* grad_outputs, const floating* outputs,
                            floating* delta, Py_ssize_t size) noexcept nogil:
     """D := G * (S * (1 - S)), element-wise; G and D may alias."""
-    cdef Py_ssize_t i
-    cdef floating s
-    cdef floating one = 1  # typed, so float32 math stays in float32
-    for i in range(size):
-        s = outputs[i]
-        delta[i] = grad_outputs[i] * (s * (one - s))
+    if floating is double:
+        nncore_sigmoid_grad_f64(grad_outputs, outputs, delta, size)
+    else:
+        nncore_sigmoid_grad_f32(grad_outputs, outputs, delta, size)
 
 
 cdef inline void tanh_forward(const floating* total, floating* outputs,
@@ -322,10 +326,10 @@ cdef inline void tanh_forward(const floating* total, floating* outputs,
 cdef inline void tanh_backward(const floating* grad_outputs, const floating* outputs,
                                floating* delta, Py_ssize_t size) noexcept nogil:
     """D := G * (1 - A**2), element-wise; G and D may alias."""
-    cdef Py_ssize_t i
-    cdef floating one = 1
-    for i in range(size):
-        delta[i] = grad_outputs[i] * (one - outputs[i] * outputs[i])
+    if floating is double:
+        nncore_tanh_grad_f64(grad_outputs, outputs, delta, size)
+    else:
+        nncore_tanh_grad_f32(grad_outputs, outputs, delta, size)
 
 
 cdef inline void relu_forward(const floating* total, floating* outputs,

@@ -329,6 +329,27 @@ NNCORE_ACTIVATION_VARIANTS(softplus, f32, float, double, nncore_softplus_arg_f64
                            nncore_positive_part_f64, nncore_softplus_from_f64,
                            nncore_softplus_grad_arg_f32, nncore_no_lead_f32,
                            nncore_softplus_grad_from_f32)
+/* The derivatives read from the outputs alone: D := G * (S * (1 - S)) for
+ * the sigmoid and D := G * (1 - A * A) for tanh, element-wise; G and D may
+ * alias. Here rather than in Cython for the AVX2 build (the Cython modules
+ * are built for the baseline); the same operations, so the same bits. */
+#define NNCORE_GRAD_FROM_OUTPUTS(name, type, formula)                                  \
+    NNCORE_CLONES(SHORT, void, name, (const type *g, const type *a, type *d, ptrdiff_t n), \
+        for (ptrdiff_t i = 0; i < n; i++) {                                            \
+            type s = a[i];                                                             \
+            d[i] = g[i] * (formula);                                                   \
+        }                                                                              \
+    )
+
+NNCORE_GRAD_FROM_OUTPUTS(nncore_sigmoid_grad_f64, double, s * (1.0 - s))
+NNCORE_GRAD_FROM_OUTPUTS(nncore_sigmoid_grad_f32, float, s * (1.0f - s))
+NNCORE_GRAD_FROM_OUTPUTS(nncore_tanh_grad_f64, double, 1.0 - s * s)
+NNCORE_GRAD_FROM_OUTPUTS(nncore_tanh_grad_f32, float, 1.0f - s * s)
+#define nncore_sigmoid_grad_f64 NNCORE_PICK(nncore_sigmoid_grad_f64)
+#define nncore_sigmoid_grad_f32 NNCORE_PICK(nncore_sigmoid_grad_f32)
+#define nncore_tanh_grad_f64 NNCORE_PICK(nncore_tanh_grad_f64)
+#define nncore_tanh_grad_f32 NNCORE_PICK(nncore_tanh_grad_f32)
+
 /* Softmax rows are short (one value per class): the short set only. */
 static inline void nncore_exp_nonpositive_f64(const double *z, double *out, ptrdiff_t n)
 {
