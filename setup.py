@@ -60,7 +60,7 @@ extensions = [
         define_macros=[("NNCORE_COMPILE_ARGS", '"' + " ".join(COMPILE_ARGS) + '"'),
                        ("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     )
-    for name in ("_kernels", "_kernel_views", "_engine")
+    for name in ("_kernels", "_kernel_views", "_engine", "_exclusive")
 ]
 
 

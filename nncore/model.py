@@ -23,7 +23,7 @@ from nncore._config import (
 # per-epoch hook needs control back (about 10 ms, so Ctrl-C and progress stay
 # responsive and tiny epochs do not pay Python's overhead one by one).
 from nncore._engine import (
-    BLAS_THRESHOLD, CHUNK_WORK, CONCURRENT_USE, NEVER_BLAS, OPTIMIZER_CODES, engine_class,
+    BLAS_THRESHOLD, CHUNK_WORK, NEVER_BLAS, OPTIMIZER_CODES, engine_class,
 )
 from nncore._kernels import ACTIVATION_CODES, LOSS_CODES
 from nncore._progress import ProgressBar
@@ -672,15 +672,10 @@ class MLP:
         -------
         ndarray of shape (n_samples, n_outputs) or (n_outputs,)
         """
-        lock = self._in_use.lock
-        if not lock.acquire(blocking=False):
-            raise RuntimeError(CONCURRENT_USE)
-        try:
+        with self._in_use:
             if out is not None and self._engine.predict_one(X, out):
                 return out
             return self._predict(X, out)
-        finally:
-            lock.release()
 
     def _predict(self, X, out):
         inputs, one_sample = check_inputs("X", X, self.layer_sizes[0], self.dtype)

@@ -251,7 +251,7 @@ class _BaseMLP(BaseEstimator):
     def __getstate__(self):
         with self._exclusive():
             state = super().__getstate__()
-            # Copied now, under the lock: pickle reads them after we return.
+            # Copied now, under the guard: pickle reads them after we return.
             for name in ("_model", *_INITIAL.values()):
                 if name in state:
                     state[name] = copy.deepcopy(state[name])

@@ -4,7 +4,7 @@ The promise: every public call holds its model for its whole run, so a
 second thread's call is refused with RuntimeError (and changes nothing),
 and the first thread's work ends exactly as it would have alone, bit for
 bit. Each test makes sure the first call really is running when the second
-one comes (a callback that waits, or its lock seen held), so it can tell
+one comes (a callback that waits, or its guard seen held), so it can tell
 "the second caller is refused" from "the first caller was broken".
 """
 import copy
@@ -23,7 +23,7 @@ CONCURRENT = r"already training or predicting in another thread"
 def wait_until_held(guard, worker, seconds=30.0):
     """Until ``worker``'s call holds ``guard`` (an ``_in_use``)."""
     deadline = time.monotonic() + seconds
-    while not repr(guard.lock).startswith("<locked"):
+    while not guard.held:
         assert worker.is_alive() and time.monotonic() < deadline, "the first call never started"
         time.sleep(0.0002)
 

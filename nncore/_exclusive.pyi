@@ -1,0 +1,13 @@
+from typing import Any
+
+from typing_extensions import disjoint_base
+
+CONCURRENT_USE: str
+
+@disjoint_base
+class Exclusive:
+    def __enter__(self) -> Exclusive: ...
+    def __exit__(self, exc_type: object, exc_value: object, traceback: object) -> None: ...
+    @property
+    def held(self) -> bool: ...
+    def __reduce__(self) -> tuple[Any, tuple[()]]: ...
