@@ -12,6 +12,7 @@
 #define NNCORE_BLAS_H
 
 #include <Python.h>
+#include <dlfcn.h>
 
 typedef void (*nncore_dgemm_fn)(char *transa, char *transb, int *m, int *n, int *k,
                                 double *alpha, double *a, int *lda, double *b, int *ldb,
@@ -22,6 +23,45 @@ typedef void (*nncore_sgemm_fn)(char *transa, char *transb, int *m, int *n, int 
 
 static nncore_dgemm_fn nncore_dgemm = NULL;
 static nncore_sgemm_fn nncore_sgemm = NULL;
+
+/* The BLAS's own thread count, read at each use so that threadpoolctl and
+ * OPENBLAS_NUM_THREADS govern nncore's threads too (_threads.h). */
+typedef int (*nncore_get_threads_fn)(void);
+static nncore_get_threads_fn nncore_blas_get_threads = NULL;
+
+/* OpenBLAS's thread count getter, searched for in the library SciPy's
+ * dgemm lives in and its dependencies (SciPy's OpenBLAS is loaded privately,
+ * so it is not among the global symbols). Not found (another BLAS), nncore's
+ * own passes run on one thread. */
+static void nncore_find_blas_threads(void *dgemm)
+{
+    static const char *const names[] = {
+        "scipy_openblas_get_num_threads", "scipy_openblas_get_num_threads64_",
+        "openblas_get_num_threads", "openblas_get_num_threads64_",
+    };
+    Dl_info info;
+    void *library;
+    if (dladdr(dgemm, &info) == 0 || info.dli_fname == NULL)
+        return;
+    /* Already loaded by SciPy, so this only takes a handle, never dropped. */
+    library = dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD);
+    if (library == NULL)
+        return;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        void *getter = dlsym(library, names[i]);
+        if (getter != NULL) {
+            nncore_blas_get_threads = (nncore_get_threads_fn) getter;
+            return;
+        }
+    }
+}
+
+/* How many threads the BLAS runs, at least 1. */
+static inline int nncore_blas_threads(void)
+{
+    int threads = nncore_blas_get_threads != NULL ? nncore_blas_get_threads() : 1;
+    return threads > 1 ? threads : 1;
+}
 
 /* The function behind one capsule of __pyx_capi__; NULL with an exception set
  * if it is missing. The capsule's own name is its C signature as SciPy's
@@ -60,6 +100,7 @@ static int nncore_load_blas_now(void)
     Py_DECREF(capi);
     if (dgemm == NULL || sgemm == NULL)
         return -1;
+    nncore_find_blas_threads(dgemm);
     /* dgemm last: nncore_load_blas tests it alone. */
     nncore_sgemm = (nncore_sgemm_fn) sgemm;
     nncore_dgemm = (nncore_dgemm_fn) dgemm;

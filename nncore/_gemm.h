@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "_dispatch.h"
+#include "_threads.h"
 
 /* The helpers are inlined into each dispatched clone, so they are built for
  * its instruction set rather than the baseline's. */
@@ -203,5 +204,38 @@ NNCORE_GEMM(f64, double, nncore_gemm_v4d, 4, 128)
 NNCORE_GEMM(f32, float, nncore_gemm_v8f, 8, 256)
 #define nncore_gemm_f64 NNCORE_PICK(nncore_gemm_f64)
 #define nncore_gemm_f32 NNCORE_PICK(nncore_gemm_f32)
+
+/* nncore_gemm over `parts` threads (_threads.h), each taking a band of C's
+ * rows (whole tiles): every output is summed as on one thread, so the bits
+ * do not depend on the thread count. */
+#define NNCORE_GEMM_PARTS(suffix, type)                                                \
+    typedef struct {                                                                   \
+        const type *a, *b;                                                             \
+        type *c;                                                                       \
+        ptrdiff_t a_row, a_sum, b_sum, b_col, m, n, k;                                 \
+    } nncore_gemm_job_##suffix;                                                        \
+                                                                                       \
+    static void nncore_gemm_part_##suffix(void *ctx, ptrdiff_t part, ptrdiff_t parts)  \
+    {                                                                                  \
+        const nncore_gemm_job_##suffix *job = ctx;                                     \
+        ptrdiff_t begin, end;                                                          \
+        nncore_part_range(job->m, NNCORE_GEMM_MR, part, parts, &begin, &end);          \
+        if (end > begin)                                                               \
+            nncore_gemm_##suffix(job->a + begin * job->a_row, job->a_row, job->a_sum,  \
+                                 job->b, job->b_sum, job->b_col, job->c + begin * job->n, \
+                                 end - begin, job->n, job->k);                         \
+    }                                                                                  \
+                                                                                       \
+    static void nncore_gemm_parts_##suffix(                                            \
+        const type *a, ptrdiff_t a_row, ptrdiff_t a_sum, const type *b,                \
+        ptrdiff_t b_sum, ptrdiff_t b_col, type *c, ptrdiff_t m, ptrdiff_t n,           \
+        ptrdiff_t k, ptrdiff_t parts)                                                  \
+    {                                                                                  \
+        nncore_gemm_job_##suffix job = {a, b, c, a_row, a_sum, b_sum, b_col, m, n, k}; \
+        nncore_run_parts(nncore_gemm_part_##suffix, &job, parts);                      \
+    }
+
+NNCORE_GEMM_PARTS(f64, double)
+NNCORE_GEMM_PARTS(f32, float)
 
 #endif /* NNCORE_GEMM_H */

@@ -15,7 +15,8 @@ from nncore._kernels cimport floating, nncore_isa
 from nncore cimport _optim
 from nncore._kernels import ACTIVATION_CODES, ISA_NAMES as _ISA_NAMES
 from nncore._validation import (
-    check_choice, check_fraction, check_kernel_dtypes, check_kernel_shapes, check_uint64,
+    check_choice, check_fraction, check_kernel_dtypes, check_kernel_shapes, check_positive_int,
+    check_uint64,
 )
 
 
@@ -28,6 +29,17 @@ cdef dict _elementwise_backward_shapes(Py_ssize_t size, Py_ssize_t outputs_size,
 def isa_in_use():
     """The instruction set this module's dispatched kernels run (see _kernels.isa_in_use)."""
     return _ISA_NAMES[nncore_isa]
+
+
+def parallel_parts(work, min_work):
+    """How many threads nncore's own passes would split ``work`` into, with
+    at least ``min_work`` each: BLAS's thread count (see _threads.h). Loads
+    SciPy's BLAS first: until then the views here run on one thread (an
+    engine loads it when built)."""
+    work = check_positive_int("work", work, minimum=0)
+    min_work = check_positive_int("min_work", min_work)
+    k.load_blas()
+    return k.nncore_parts_for(work, min_work)
 
 
 def _regression_loss_shapes(shape, targets, sample_weight, grad_outputs):

@@ -78,12 +78,22 @@ cdef extern from "_dense.h" nogil:
                            Py_ssize_t m, Py_ssize_t k)
 
 cdef extern from "_gemm.h" nogil:
-    void nncore_gemm_f64(const double* a, Py_ssize_t a_row, Py_ssize_t a_sum,
-                         const double* b, Py_ssize_t b_sum, Py_ssize_t b_col, double* c,
-                         Py_ssize_t m, Py_ssize_t n, Py_ssize_t k)
-    void nncore_gemm_f32(const float* a, Py_ssize_t a_row, Py_ssize_t a_sum,
-                         const float* b, Py_ssize_t b_sum, Py_ssize_t b_col, float* c,
-                         Py_ssize_t m, Py_ssize_t n, Py_ssize_t k)
+
+    void nncore_gemm_parts_f64(const double* a, Py_ssize_t a_row, Py_ssize_t a_sum,
+                               const double* b, Py_ssize_t b_sum, Py_ssize_t b_col, double* c,
+                               Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, Py_ssize_t parts)
+    void nncore_gemm_parts_f32(const float* a, Py_ssize_t a_row, Py_ssize_t a_sum,
+                               const float* b, Py_ssize_t b_sum, Py_ssize_t b_col, float* c,
+                               Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, Py_ssize_t parts)
+
+# Large passes split over threads (see _threads.h): only where each output
+# is computed as on one thread, so the bits never depend on the count.
+cdef extern from "_threads.h" nogil:
+    ctypedef void (*nncore_part_fn)(void* ctx, Py_ssize_t part, Py_ssize_t parts) noexcept nogil
+    void nncore_run_parts(nncore_part_fn fn, void* ctx, Py_ssize_t parts)
+    Py_ssize_t nncore_parts_for(Py_ssize_t work, Py_ssize_t min_work)
+    void nncore_part_range(Py_ssize_t n, Py_ssize_t grain, Py_ssize_t part, Py_ssize_t parts,
+                           Py_ssize_t* begin, Py_ssize_t* end)
 
 cdef extern from "_dropout.h" nogil:
     uint64_t nncore_dropout_key(uint64_t seed, uint64_t epoch, uint64_t step, uint64_t layer)
@@ -141,9 +151,18 @@ cdef inline void _gemm_rowmajor(char trans_a, char trans_b, int m, int n, int k,
 
 # From this many rows and multiply-adds _small_matmul uses _gemm.h's blocked
 # product, which copies B in strips: worth it only when many rows reuse them.
+# Large passes split over threads only when each part gets at least: 2M
+# multiply-adds of a product; 32,768 elements of an activation pass or
+# parameters of a step with moments (momentum, Adam); 262,144 elements of
+# the memory-bound ones (ReLU, copies, plain SGD). Below those, waking a
+# worker cost more than the second core saved (bench/split_thresholds.py).
 cdef enum:
     GEMM_MIN_ROWS = 16
     GEMM_MIN = 32768
+    PARALLEL_MIN_MACS = 2097152
+    PARALLEL_MIN_ELEMENTS = 32768
+    PARALLEL_MIN_CHEAP = 262144
+    PARALLEL_MIN_PARAMS = 32768
 
 
 cdef inline void _small_matmul(const floating* a, Py_ssize_t a_row, Py_ssize_t a_sum,
@@ -157,11 +176,13 @@ cdef inline void _small_matmul(const floating* a, Py_ssize_t a_row, Py_ssize_t a
     """
     # Below 8 outputs a row the call into _dense.h costs more than it saves;
     # above the GEMM_MIN sizes the blocked product of _gemm.h pays.
+    cdef Py_ssize_t parts
     if m >= GEMM_MIN_ROWS and m * n * k >= GEMM_MIN:
+        parts = nncore_parts_for(m * n * k, PARALLEL_MIN_MACS)
         if floating is double:
-            nncore_gemm_f64(a, a_row, a_sum, b, b_sum, b_col, c, m, n, k)
+            nncore_gemm_parts_f64(a, a_row, a_sum, b, b_sum, b_col, c, m, n, k, parts)
         else:
-            nncore_gemm_f32(a, a_row, a_sum, b, b_sum, b_col, c, m, n, k)
+            nncore_gemm_parts_f32(a, a_row, a_sum, b, b_sum, b_col, c, m, n, k, parts)
     elif b_col == 1 and n >= 8:
         if floating is double:
             nncore_matmul_rows_f64(a, a_row, a_sum, b, b_sum, c, m, n, k)
@@ -499,10 +520,118 @@ cdef inline bint activation_needs_total(int kind) noexcept nogil:
     return kind == GELU or kind == SILU or kind == ELU or kind == SOFTPLUS
 
 
+cdef struct ActivationPass:
+    # One activation pass over a batch, for the threads to split by rows:
+    # forward A := f(Z) (outputs from total), or backward D := G * f'(Z or A).
+    bint backward
+    int kind
+    const void* grad_outputs
+    const void* total
+    void* outputs
+    void* delta
+    Py_ssize_t n_samples
+    Py_ssize_t n_out
+    double slope
+
+
+cdef inline Py_ssize_t _activation_parts(int kind, Py_ssize_t n_samples,
+                                         Py_ssize_t n_out) noexcept nogil:
+    """How many threads an activation pass of this size is worth."""
+    cdef Py_ssize_t parts = nncore_parts_for(
+        n_samples * n_out,
+        PARALLEL_MIN_CHEAP if kind == RELU or kind == LEAKY_RELU or kind == IDENTITY
+        else PARALLEL_MIN_ELEMENTS)
+    return parts if parts < n_samples else n_samples
+
+
+cdef inline void _activation_rows(void* ctx, Py_ssize_t part, Py_ssize_t parts,
+                                  floating unused) noexcept nogil:
+    """The part'th band of rows of an ActivationPass, in the dtype of ``unused``."""
+    cdef const ActivationPass* job = <const ActivationPass*> ctx
+    cdef Py_ssize_t begin, end, at
+    cdef const floating* total = <const floating*> job.total
+    cdef floating* outputs = <floating*> job.outputs
+    nncore_part_range(job.n_samples, 1, part, parts, &begin, &end)
+    at = begin * job.n_out
+    if total != NULL:
+        total += at
+    if outputs != NULL:
+        outputs += at
+    if job.backward:
+        _activation_backward(job.kind, <const floating*> job.grad_outputs + at, total,
+                             outputs, <floating*> job.delta + at, end - begin, job.n_out,
+                             <floating> job.slope)
+    else:
+        _activation_forward(job.kind, total, outputs, end - begin, job.n_out,
+                            <floating> job.slope)
+
+
+cdef inline void _activation_rows_f64(void* ctx, Py_ssize_t part, Py_ssize_t parts) noexcept nogil:
+    _activation_rows(ctx, part, parts, <double> 0)
+
+
+cdef inline void _activation_rows_f32(void* ctx, Py_ssize_t part, Py_ssize_t parts) noexcept nogil:
+    _activation_rows(ctx, part, parts, <float> 0)
+
+
+cdef inline void _run_activation(ActivationPass* job, Py_ssize_t parts,
+                                 floating unused) noexcept nogil:
+    if floating is double:
+        nncore_run_parts(_activation_rows_f64, job, parts)
+    else:
+        nncore_run_parts(_activation_rows_f32, job, parts)
+
+
 cdef inline void activation_forward(int kind, const floating* total, floating* outputs,
                                     Py_ssize_t n_samples, Py_ssize_t n_out,
                                     floating slope) noexcept nogil:
-    """A := f(Z) for the activation ``kind``. Z, A:(n_samples,n_out); they may alias."""
+    """A := f(Z) for the activation ``kind``. Z, A:(n_samples,n_out); they may
+    alias. Large batches are split by rows over threads."""
+    cdef ActivationPass job
+    cdef Py_ssize_t parts = _activation_parts(kind, n_samples, n_out)
+    if parts > 1:
+        job.backward = False
+        job.kind = kind
+        job.grad_outputs = NULL
+        job.total = total
+        job.outputs = outputs
+        job.delta = NULL
+        job.n_samples = n_samples
+        job.n_out = n_out
+        job.slope = slope
+        _run_activation(&job, parts, slope)
+    else:
+        _activation_forward(kind, total, outputs, n_samples, n_out, slope)
+
+
+cdef inline void activation_backward(int kind, const floating* grad_outputs,
+                                     const floating* total, const floating* outputs,
+                                     floating* delta, Py_ssize_t n_samples, Py_ssize_t n_out,
+                                     floating slope) noexcept nogil:
+    """D := G * f'(Z), from the pre-activations Z where activation_needs_total,
+    else from the outputs A = f(Z) (Z may then be NULL). G, Z, A, D:(n_samples,n_out);
+    G and D may alias. Large batches are split by rows over threads."""
+    cdef ActivationPass job
+    cdef Py_ssize_t parts = _activation_parts(kind, n_samples, n_out)
+    if parts > 1:
+        job.backward = True
+        job.kind = kind
+        job.grad_outputs = grad_outputs
+        job.total = total
+        job.outputs = <floating*> outputs
+        job.delta = delta
+        job.n_samples = n_samples
+        job.n_out = n_out
+        job.slope = slope
+        _run_activation(&job, parts, slope)
+    else:
+        _activation_backward(kind, grad_outputs, total, outputs, delta, n_samples, n_out, slope)
+
+
+cdef inline void _activation_forward(int kind, const floating* total, floating* outputs,
+                                     Py_ssize_t n_samples, Py_ssize_t n_out,
+                                     floating slope) noexcept nogil:
+    """activation_forward on one thread."""
     cdef Py_ssize_t size = n_samples * n_out
     if kind == LOGISTIC:
         sigmoid_forward(total, outputs, size)
@@ -528,13 +657,11 @@ cdef inline void activation_forward(int kind, const floating* total, floating* o
         memcpy(outputs, total, size * sizeof(floating))
 
 
-cdef inline void activation_backward(int kind, const floating* grad_outputs,
-                                     const floating* total, const floating* outputs,
-                                     floating* delta, Py_ssize_t n_samples, Py_ssize_t n_out,
-                                     floating slope) noexcept nogil:
-    """D := G * f'(Z), from the pre-activations Z where activation_needs_total,
-    else from the outputs A = f(Z) (Z may then be NULL). G, Z, A, D:(n_samples,n_out);
-    G and D may alias."""
+cdef inline void _activation_backward(int kind, const floating* grad_outputs,
+                                      const floating* total, const floating* outputs,
+                                      floating* delta, Py_ssize_t n_samples, Py_ssize_t n_out,
+                                      floating slope) noexcept nogil:
+    """activation_backward on one thread."""
     cdef Py_ssize_t size = n_samples * n_out
     if kind == LOGISTIC:
         sigmoid_backward(grad_outputs, outputs, delta, size)

@@ -6,6 +6,8 @@ import sys
 
 import numpy as np
 import pytest
+# SciPy's OpenBLAS (nncore's BLAS) loaded now, so threadpoolctl can limit it.
+import scipy.linalg  # noqa: F401
 
 import nncore
 

@@ -117,6 +117,7 @@ def test_estimators_take_the_parameter():
 CHILD = textwrap.dedent("""
     import hashlib, json, sys
     import numpy as np
+    import scipy.linalg  # SciPy's OpenBLAS (nncore's) loaded first, so the limit reaches it
     import nncore
     from threadpoolctl import threadpool_limits
 
