@@ -226,7 +226,7 @@ NNCORE_GEMM(f32, float, nncore_gemm_v8f, 8, 256)
                                  end - begin, job->n, job->k);                         \
     }                                                                                  \
                                                                                        \
-    static void nncore_gemm_parts_##suffix(                                            \
+    __attribute__((noinline)) static void nncore_gemm_parts_##suffix(                  \
         const type *a, ptrdiff_t a_row, ptrdiff_t a_sum, const type *b,                \
         ptrdiff_t b_sum, ptrdiff_t b_col, type *c, ptrdiff_t m, ptrdiff_t n,           \
         ptrdiff_t k, ptrdiff_t parts)                                                  \

@@ -112,8 +112,10 @@ static void nncore_pool_grow(int wanted)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
-/* Runs fn(ctx, part, parts) for every part in [0, parts); parts >= 1. */
-static void nncore_run_parts(nncore_part_fn fn, void *ctx, ptrdiff_t parts)
+/* Runs fn(ctx, part, parts) for every part in [0, parts); parts >= 1. Out
+ * of line, so the kernels that may call it stay small enough to inline into
+ * the training loop. */
+__attribute__((noinline)) static void nncore_run_parts(nncore_part_fn fn, void *ctx, ptrdiff_t parts)
 {
     if (parts == 1 || pthread_mutex_trylock(&nncore_pool.in_use) != 0) {
         for (ptrdiff_t part = 0; part < parts; part++)
@@ -141,7 +143,10 @@ static void nncore_run_parts(nncore_part_fn fn, void *ctx, ptrdiff_t parts)
  * least `min_work`, below which waking a worker costs more than it saves. */
 static inline ptrdiff_t nncore_parts_for(ptrdiff_t work, ptrdiff_t min_work)
 {
-    ptrdiff_t parts = nncore_blas_threads();
+    ptrdiff_t parts;
+    if (work < 2 * min_work)
+        return 1;  /* without asking BLAS: tiny networks pay one compare */
+    parts = nncore_blas_threads();
     if (parts > NNCORE_MAX_THREADS)
         parts = NNCORE_MAX_THREADS;
     if (parts > work / min_work)
