@@ -47,6 +47,7 @@ TARGETS = [
     Target("W5", "nncore train()", "reference", 1.0),
     Target("W5-f32", "nncore train()", "reference", 1.8),
     Target("W5", "nncore train() 2 threads", "nncore train()", 1.8),
+    Target("W5", "nncore train() deterministic 2 threads", "nncore train() deterministic", 1.8),
     # deterministic=True may cost at most 1.5x the default mode's time.
     Target("W2", "nncore train() deterministic", "nncore train()", 1 / 1.5),
     Target("W5", "nncore train() deterministic", "nncore train()", 1 / 1.5),
@@ -65,7 +66,8 @@ TARGETS = [
 ]
 
 TUTORIAL_COLUMNS = ["reference", "nncore per call", "nncore train()", "nncore train() deterministic",
-                    "PyTorch eager", "FANN", "nncore train() 2 threads", "reference f32"]
+                    "PyTorch eager", "FANN", "nncore train() 2 threads",
+                    "nncore train() deterministic 2 threads", "reference f32"]
 MLP_COLUMNS = ["nncore", "nncore deterministic", "nncore 2 threads", "scikit-learn", "PyTorch eager", "FANN",
                "NumPy", "ONNX Runtime", "ONNX Runtime 2 threads", "C export (ctypes)"]
 

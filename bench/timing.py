@@ -33,9 +33,19 @@ def timed_runs(step, restore=None):
     return run
 
 
+# After its last call OpenBLAS's idle threads spin for about 0.1 s, and
+# nncore's own split passes started meanwhile got little from the second
+# core (a deterministic W5 step: 69 ms right after BLAS work, 47 ms after
+# 0.1 s). A system on several threads starts its batch after this pause, so
+# it is not timed against the previous system's spinning threads.
+SETTLE_SECONDS = 0.2
+
+
 def run_once(system, count):
     """Seconds for ``count`` runs: the system's own timing, else the whole call's."""
     with threadpool_limits(limits=system.blas_threads, user_api="blas"):
+        if system.blas_threads > 1:
+            time.sleep(SETTLE_SECONDS)
         start = time.perf_counter()
         seconds = system.run(count)
         elapsed = time.perf_counter() - start

@@ -104,6 +104,9 @@ def tutorial_workload(name, threads, smoke):
     if threads > 1 and name.startswith("W5"):
         workload.add(f"nncore train() {threads} threads",
                      python_system(ours(), agree, blas_threads=threads, compiled=True))
+        # nncore's own products, activations and update, split over its threads.
+        workload.add(f"nncore train() deterministic {threads} threads",
+                     python_system(ours(True), agree, blas_threads=threads, compiled=True))
 
     available, reason = peer("PyTorch eager")
     if available:
