@@ -355,6 +355,8 @@ def estimator_rows(results, meta, env):
     for target in TARGETS:
         if target.workload not in ESTIMATOR_WORKLOADS or target.workload not in results:
             continue
+        if (target.system, target.baseline) != ("nncore", "scikit-learn"):
+            continue  # the deterministic mode's cost is in the main table's targets
         systems = results[target.workload]
         factor = ratio(results, target.workload, target.system, target.baseline)
         verdict = "met" if factor >= target.factor else "missed"
