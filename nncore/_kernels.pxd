@@ -574,12 +574,25 @@ cdef inline void _activation_rows_f32(void* ctx, Py_ssize_t part, Py_ssize_t par
     _activation_rows(ctx, part, parts, <float> 0)
 
 
-cdef inline void _run_activation(ActivationPass* job, Py_ssize_t parts,
-                                 floating unused) noexcept nogil:
+cdef inline void _split_activation(bint backward, int kind, const floating* grad_outputs,
+                                   const floating* total, floating* outputs, floating* delta,
+                                   Py_ssize_t n_samples, Py_ssize_t n_out, floating slope,
+                                   Py_ssize_t parts) noexcept nogil:
+    """An activation pass (see ActivationPass) split by rows into ``parts``."""
+    cdef ActivationPass job
+    job.backward = backward
+    job.kind = kind
+    job.grad_outputs = grad_outputs
+    job.total = total
+    job.outputs = outputs
+    job.delta = delta
+    job.n_samples = n_samples
+    job.n_out = n_out
+    job.slope = slope
     if floating is double:
-        nncore_run_parts(_activation_rows_f64, job, parts)
+        nncore_run_parts(_activation_rows_f64, &job, parts)
     else:
-        nncore_run_parts(_activation_rows_f32, job, parts)
+        nncore_run_parts(_activation_rows_f32, &job, parts)
 
 
 cdef inline void activation_forward(int kind, const floating* total, floating* outputs,
@@ -587,19 +600,10 @@ cdef inline void activation_forward(int kind, const floating* total, floating* o
                                     floating slope) noexcept nogil:
     """A := f(Z) for the activation ``kind``. Z, A:(n_samples,n_out); they may
     alias. Large batches are split by rows over threads."""
-    cdef ActivationPass job
     cdef Py_ssize_t parts = _activation_parts(kind, n_samples, n_out)
     if parts > 1:
-        job.backward = False
-        job.kind = kind
-        job.grad_outputs = NULL
-        job.total = total
-        job.outputs = outputs
-        job.delta = NULL
-        job.n_samples = n_samples
-        job.n_out = n_out
-        job.slope = slope
-        _run_activation(&job, parts, slope)
+        _split_activation(False, kind, <floating*> NULL, total, outputs, <floating*> NULL,
+                          n_samples, n_out, slope, parts)
     else:
         _activation_forward(kind, total, outputs, n_samples, n_out, slope)
 
@@ -611,19 +615,10 @@ cdef inline void activation_backward(int kind, const floating* grad_outputs,
     """D := G * f'(Z), from the pre-activations Z where activation_needs_total,
     else from the outputs A = f(Z) (Z may then be NULL). G, Z, A, D:(n_samples,n_out);
     G and D may alias. Large batches are split by rows over threads."""
-    cdef ActivationPass job
     cdef Py_ssize_t parts = _activation_parts(kind, n_samples, n_out)
     if parts > 1:
-        job.backward = True
-        job.kind = kind
-        job.grad_outputs = grad_outputs
-        job.total = total
-        job.outputs = <floating*> outputs
-        job.delta = delta
-        job.n_samples = n_samples
-        job.n_out = n_out
-        job.slope = slope
-        _run_activation(&job, parts, slope)
+        _split_activation(True, kind, grad_outputs, total, <floating*> outputs, delta,
+                          n_samples, n_out, slope, parts)
     else:
         _activation_backward(kind, grad_outputs, total, outputs, delta, n_samples, n_out, slope)
 
