@@ -89,6 +89,7 @@ cdef extern from "_gemm.h" nogil:
 # Large passes split over threads (see _threads.h): only where each output
 # is computed as on one thread, so the bits never depend on the count.
 cdef extern from "_threads.h" nogil:
+    enum: NNCORE_MAX_THREADS
     ctypedef void (*nncore_part_fn)(void* ctx, Py_ssize_t part, Py_ssize_t parts) noexcept nogil
     void nncore_run_parts(nncore_part_fn fn, void* ctx, Py_ssize_t parts)
     Py_ssize_t nncore_parts_for(Py_ssize_t work, Py_ssize_t min_work)
